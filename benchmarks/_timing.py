@@ -1,0 +1,67 @@
+"""Shared timing helpers for the benchmark scripts (not a test: nothing here asserts speed).
+
+Each benchmark times vklib beside the reference libraries in one run and prints a
+table with the ratio of every row to a chosen baseline row.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from typing import Any, Callable
+
+
+def machine() -> str:
+    """One line describing the machine the numbers come from."""
+    import os
+
+    line = f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+    try:
+        import torch
+
+        line += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+        if torch.cuda.is_available():
+            line += f", {torch.cuda.get_device_name(0)}"
+    except ImportError:
+        pass
+    return line
+
+
+def _sync(device: Any = None) -> None:
+    if device is not None and str(device).startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize(device)
+
+
+def best_time(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, device: Any = None) -> float:
+    """Median of ``repeat`` wall-clock timings of ``fn()``, in seconds, after ``warmup`` calls.
+
+    For CUDA work pass ``device`` so that every timing waits for the GPU to finish.
+    """
+    for _ in range(warmup):
+        fn()
+        _sync(device)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def report(title: str, rows: dict[str, float], *, baseline: str, unit: str = "ms", per: str = "") -> None:
+    """Print a table of timings with each row's speed relative to ``baseline``.
+
+    ``ratio`` = baseline time / row time, so ``2.0x`` means twice as fast as the baseline.
+    """
+    scale = {"s": 1.0, "ms": 1e3, "us": 1e6}[unit]
+    print(f"\n{title}")
+    print(f"  ({machine()})")
+    width = max(len(k) for k in rows)
+    base = rows[baseline]
+    for name, seconds in rows.items():
+        ratio = base / seconds if seconds > 0 else float("inf")
+        print(f"  {name:<{width}}  {seconds * scale:10.2f} {unit}{per}   {ratio:6.2f}x vs {baseline}")

@@ -1,0 +1,123 @@
+"""Build the website from the committed outputs and open every page in headless Chromium.
+
+Each page must load with no console errors and no failed requests, render its maths
+(MathJax, served from the site itself), show every image, and have internal links that
+resolve to an existing page and anchor. Chromium is Debian's package (``.ci/run``
+installs it); Playwright drives it, so no browser is downloaded.
+"""
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium():
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    if os.environ.get("VKLIB_SKIP_BROWSER") == "1":
+        pytest.skip("VKLIB_SKIP_BROWSER=1 and no chromium")
+    pytest.fail("the website test needs Debian's chromium: `apt-get install -y chromium` (.ci/run does this)")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    exe = Path(sys.executable).with_name("jupyter-book")
+    jb = [str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")]
+    result = subprocess.run(jb + ["build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+                            capture_output=True, text=True, timeout=900)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    assert "WARNING" not in log, f"the build printed warnings:\n{log[-6000:]}"
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists()
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield html, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def _pages(html):
+    return sorted(p.relative_to(html).as_posix() for p in (html / "chapters").glob("*.html"))
+
+
+def test_build_contains_the_pages_of_the_toc(site):
+    html, _ = site
+    pages = _pages(html)
+    assert "chapters/intro.html" in pages and "chapters/00_getting_started.html" in pages
+    assert (html / "_static" / "mathjax" / "tex-svg.js").exists()
+
+
+def test_every_page_loads_cleanly_in_chromium(site):
+    playwright = pytest.importorskip("playwright.sync_api")
+    html, base = site
+    pages = _pages(html)
+    problems = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        current = {}
+        page.on("console", lambda m: m.type == "error" and problems.append(f"{current['page']}: console: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"{current['page']}: page error: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"{current['page']}: request failed: {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"{current['page']}: HTTP {r.status}: {r.url}"))
+        for rel in pages:
+            current["page"] = rel
+            response = page.goto(base + rel, wait_until="networkidle")
+            assert response.status == 200, rel
+            source = (html / rel).read_text()
+            if re.search(r'class="math', source):
+                page.wait_for_selector("mjx-container", timeout=20000)
+                raw = page.evaluate("""() => [...document.querySelectorAll('.math')]
+                    .filter(e => !e.querySelector('mjx-container')).length""")
+                if raw:
+                    problems.append(f"{rel}: {raw} maths elements were not rendered by MathJax")
+            broken = page.evaluate("""() => [...document.images]
+                .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)""")
+            problems += [f"{rel}: image not shown: {src}" for src in broken]
+            for href in page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"):
+                problems += _check_link(html, rel, href)
+        browser.close()
+    assert not problems, "\n".join(problems[:50])
+
+
+@functools.lru_cache(maxsize=None)
+def _ids(path):
+    return set(re.findall(r'id="([^"]+)"', path.read_text()))
+
+
+def _check_link(html, rel, href):
+    if href.startswith(("http://", "https://", "mailto:", "javascript:")):
+        return []
+    url = urlparse(urljoin("http://site/" + rel, href))
+    target = html / unquote(url.path.lstrip("/"))
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.exists():
+        return [f"{rel}: link {href!r} points to a missing file"]
+    if url.fragment and target.suffix == ".html" and url.fragment not in _ids(target):
+        return [f"{rel}: link {href!r} points to a missing anchor"]
+    return []
