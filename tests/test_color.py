@@ -1,0 +1,527 @@
+"""Tests of vklib.color: against colour-science, colorsys and OpenCV, against slow
+references written from the papers, known values, round trips, NumPy == torch, and
+bad input."""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import vklib.color as vc
+from vklib.color.difference import delta_e_2000_reference
+
+torch = pytest.importorskip("torch")
+
+N = 100_000
+DATA = Path(__file__).resolve().parents[1] / "data" / "color"
+
+
+# ---------------------------------------------------------------- inputs -------------
+def edge_rgb() -> np.ndarray:
+    """Black, white, greys, primaries and secondaries, hue boundaries, out-of-gamut values."""
+    greys = np.linspace(0.0, 1.0, 11)[:, None].repeat(3, axis=1)
+    corners = np.array(np.meshgrid([0.0, 1.0], [0.0, 1.0], [0.0, 1.0])).reshape(3, -1).T
+    special = np.array([
+        [1.0, 0.5, 0.0],            # the seed's orange
+        [1.0, 0.0, 1e-12],          # hue just below 360
+        [1.0, 1e-12, 0.0],          # hue just above 0
+        [0.04045, 0.04045, 0.0],    # the sRGB break point
+        [0.0031308, 0.5, 0.9],
+        [1.2, -0.1, 0.5],           # out of gamut
+        [-0.2, -0.05, -0.1],
+        [1.5, 1.5, 1.5],
+        [0.5, 0.5, 0.5 + 1e-9],
+    ])
+    return np.concatenate([greys, corners, special])
+
+
+def random_rgb(seed: int = 0, low: float = -0.2, high: float = 1.2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.uniform(low, high, (N, 3)), edge_rgb()])
+
+
+def in_gamut_rgb(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.random((N, 3)), np.clip(edge_rgb(), 0.0, 1.0)])
+
+
+def hue_distance(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
+    d = np.abs(np.asarray(h1) - np.asarray(h2)) % 360.0
+    return np.minimum(d, 360.0 - d)
+
+
+@pytest.fixture(scope="module")
+def colour():
+    return pytest.importorskip("colour")
+
+
+@pytest.fixture(scope="module")
+def srgb_space(colour):
+    """colour-science's sRGB, but with the matrix derived from primaries and white, as
+    vklib does (colour-science's default uses IEC 61966-2-1's 4-decimal rounding)."""
+    space = colour.RGB_COLOURSPACES["sRGB"].copy()
+    space.use_derived_matrix_RGB_to_XYZ = True
+    space.use_derived_matrix_XYZ_to_RGB = True
+    return space
+
+
+# ---------------------------------------------------------------- sRGB transfer ------
+def test_srgb_transfer_matches_colour(colour):
+    v = random_rgb(1)
+    # colour-science breaks at linear_to_srgb(0.0031308) = 0.040449936 instead of the
+    # standard's 0.04045: between the two the pieces differ by at most 2.3e-9
+    assert np.abs(vc.srgb_to_linear(v) - colour.models.eotf_sRGB(v)).max() <= 1e-8
+    assert np.abs(vc.linear_to_srgb(v) - colour.models.eotf_inverse_sRGB(v)).max() <= 1e-12
+
+
+def test_srgb_transfer_known_values_and_continuity():
+    assert vc.srgb_to_linear(np.array([0.0]))[0] == 0.0
+    assert vc.srgb_to_linear(np.array([1.0]))[0] == pytest.approx(1.0, abs=1e-15)
+    assert vc.srgb_to_linear(np.array([0.5]))[0] == pytest.approx(0.21404114048223255, abs=1e-12)
+    e = vc.cie.SRGB_EPSILON
+    below, above = vc.srgb_to_linear(np.array([e, e + 1e-12]))
+    # the standard's rounded constants leave a jump of 2.3e-9 where the pieces meet
+    assert 1e-9 < abs(above - below) < 3e-9
+    assert vc.linear_to_srgb(np.array([0.0031308]))[0] == pytest.approx(0.0031308 * 12.92, abs=1e-12)
+
+
+def test_srgb_transfer_round_trip_and_any_shape():
+    v = random_rgb(2).reshape(-1, 3, 1)
+    # exact except at the break: 0.04045 / 12.92 = 0.00313080495 lies just above the
+    # encoding break 0.0031308, so it is encoded by the other piece (3e-8 off)
+    assert np.abs(vc.linear_to_srgb(vc.srgb_to_linear(v)) - v).max() < 5e-8
+    away = np.abs(v - vc.cie.SRGB_EPSILON) > 1e-6
+    assert np.abs(vc.linear_to_srgb(vc.srgb_to_linear(v)) - v)[away].max() < 1e-12
+    assert vc.srgb_to_linear(np.array(0.5)).shape == ()
+
+
+# ---------------------------------------------------------------- matrices ----------
+def test_constants_match_colour_tables(colour):
+    space = colour.RGB_COLOURSPACES["sRGB"]
+    np.testing.assert_array_equal(vc.SRGB_PRIMARIES_XY, space.primaries)
+    np.testing.assert_array_equal(vc.D65_XY, space.whitepoint)
+    ccs = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]
+    np.testing.assert_allclose(vc.D65_XY, ccs["D65"], atol=0)
+    np.testing.assert_allclose(vc.E_XY, ccs["E"], atol=1e-15)
+    assert vc.LAB_EPSILON == (6 / 29) ** 3 and vc.LAB_KAPPA == pytest.approx((29 / 3) ** 3, rel=1e-15)
+
+
+def test_rgb_to_xyz_matrix_srgb(colour):
+    m = vc.rgb_to_xyz_matrix(vc.SRGB_PRIMARIES_XY, vc.D65_XY)
+    derived = colour.normalised_primary_matrix(vc.SRGB_PRIMARIES_XY, vc.D65_XY)
+    assert np.abs(m - derived).max() < 1e-14
+    # IEC 61966-2-1 publishes the matrix rounded to 4 decimals
+    assert np.abs(m - colour.RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ).max() < 5e-5
+    np.testing.assert_allclose(m @ np.ones(3), vc.white_xyz(vc.D65_XY), atol=1e-15)
+    np.testing.assert_allclose(m[1], [0.2126, 0.7152, 0.0722], atol=5e-5)
+
+
+def test_cie_rgb_matrix_is_the_1931_transformation(colour):
+    m = vc.rgb_to_xyz_matrix(vc.cie_rgb_primaries_xy(), vc.E_XY)
+    # the CIE 1931 matrix maps (1, 1, 1) to E with Y = 1, like the derived one
+    from vklib.color.spectra import CIE_1931_RGB_TO_XYZ
+
+    # colour-science's primaries reproduce the published 5-digit coefficients to 1e-4
+    assert np.abs(m - CIE_1931_RGB_TO_XYZ).max() < 1.5e-4
+    space = colour.RGB_COLOURSPACES["CIE RGB"].copy()
+    space.use_derived_matrix_RGB_to_XYZ = True
+    space.use_derived_matrix_XYZ_to_RGB = True
+    v = random_rgb(3)
+    assert np.abs(vc.cie_rgb_to_xyz(v) - colour.RGB_to_XYZ(v, space)).max() <= 1e-6
+    assert np.abs(vc.xyz_to_cie_rgb(v) - colour.XYZ_to_RGB(v, space)).max() <= 1e-6
+    assert np.abs(vc.xyz_to_cie_rgb(vc.cie_rgb_to_xyz(v)) - v).max() < 1e-12
+
+
+def test_rgb_to_xyz_matrix_bad_input():
+    with pytest.raises(ValueError, match=r"shape \(3, 2\)"):
+        vc.rgb_to_xyz_matrix(np.zeros((3, 3)), vc.D65_XY)
+    with pytest.raises(ValueError, match="chromaticities"):
+        vc.rgb_to_xyz_matrix(np.array([[0.64, 0.33], [0.3, 0.0], [0.15, 0.06]]), vc.D65_XY)
+    with pytest.raises(ValueError, match="collinear"):
+        vc.rgb_to_xyz_matrix(np.array([[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]), vc.D65_XY)
+    with pytest.raises(ValueError, match="finite"):
+        vc.rgb_to_xyz_matrix(vc.SRGB_PRIMARIES_XY, np.array([np.nan, 0.3]))
+
+
+# ---------------------------------------------------------------- XYZ, xyY, Lab ------
+def test_srgb_xyz_match_colour(colour, srgb_space):
+    v = random_rgb(4)
+    ref = colour.RGB_to_XYZ(v, srgb_space)
+    assert np.abs(vc.linear_srgb_to_xyz(v) - ref).max() <= 1e-6
+    assert np.abs(vc.xyz_to_linear_srgb(v) - colour.XYZ_to_RGB(v, srgb_space)).max() <= 1e-6
+    ref = colour.RGB_to_XYZ(v, srgb_space, apply_cctf_decoding=True)
+    assert np.abs(vc.srgb_to_xyz(v) - ref).max() <= 1e-6
+    assert np.abs(vc.xyz_to_srgb(v) - colour.XYZ_to_RGB(v, srgb_space, apply_cctf_encoding=True)).max() <= 1e-6
+
+
+def test_xyz_is_not_confined_to_unit_interval():
+    white = vc.srgb_to_xyz(np.ones(3))
+    np.testing.assert_allclose(white, [0.950456, 1.0, 1.089058], atol=1e-6)  # Z > 1 for D65 white
+    assert white[2] > 1.0
+
+
+def test_xyy_matches_colour(colour):
+    xyz = vc.srgb_to_xyz(in_gamut_rgb(5))
+    got = vc.xyz_to_xyy(xyz, black_xy=(0.0, 0.0))
+    assert np.abs(got - colour.XYZ_to_xyY(xyz)).max() <= 1e-6
+    xyy = colour.XYZ_to_xyY(xyz)
+    assert np.abs(vc.xyy_to_xyz(xyy) - colour.xyY_to_XYZ(xyy)).max() <= 1e-6
+
+
+def test_xyy_black_is_explicit_and_round_trips():
+    black = vc.xyz_to_xyy(np.zeros(3))
+    np.testing.assert_array_equal(black, [0.3127, 0.3290, 0.0])
+    np.testing.assert_array_equal(vc.xyz_to_xyy(np.zeros(3), black_xy=(1 / 3, 1 / 3))[:2], [1 / 3, 1 / 3])
+    np.testing.assert_array_equal(vc.xyy_to_xyz(black), np.zeros(3))
+    xyz = vc.srgb_to_xyz(in_gamut_rgb(6))
+    assert np.abs(vc.xyy_to_xyz(vc.xyz_to_xyy(xyz)) - xyz).max() < 1e-12
+
+
+def test_equal_energy_white_is_e_and_d65_is_not():
+    xyy = vc.xyz_to_xyy(np.ones(3))
+    np.testing.assert_allclose(xyy[:2], [1 / 3, 1 / 3], atol=1e-15)
+    d65 = vc.xyz_to_xyy(vc.srgb_to_xyz(np.ones(3)))
+    np.testing.assert_allclose(d65[:2], [0.3127, 0.3290], atol=1e-12)
+
+
+@pytest.mark.parametrize("white", ["D65", "D50", "A", "E"])
+def test_lab_matches_colour(colour, white):
+    white_xy = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"][white]
+    xyz = np.concatenate([vc.srgb_to_xyz(random_rgb(7)), [[0, 0, 0], [1e-5, 1e-5, 1e-5]]])
+    lab = vc.xyz_to_lab(xyz, white_xy=white_xy)
+    assert np.abs(lab - colour.XYZ_to_Lab(xyz, white_xy)).max() <= 1e-6
+    assert np.abs(vc.lab_to_xyz(lab, white_xy=white_xy) - colour.Lab_to_XYZ(lab, white_xy)).max() <= 1e-6
+    assert np.abs(vc.lab_to_xyz(lab, white_xy=white_xy) - xyz).max() < 1e-12
+
+
+def lab_reference(xyz, white):
+    """CIE 15:2004 written out per value, with the exact constants."""
+    out = []
+    for X, Y, Z in xyz:
+        f = []
+        for t in (X / white[0], Y / white[1], Z / white[2]):
+            f.append(math.copysign(abs(t) ** (1 / 3), t) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116)
+        out.append([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+    return np.array(out)
+
+
+def test_lab_against_loop_reference_and_known_values():
+    xyz = vc.srgb_to_xyz(random_rgb(8)[:2000])
+    white = vc.white_xyz(vc.D65_XY)
+    assert np.abs(vc.xyz_to_lab(xyz) - lab_reference(xyz, white)).max() < 1e-10
+    np.testing.assert_allclose(vc.srgb_to_lab(np.ones(3)), [100.0, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(vc.srgb_to_lab(np.zeros(3)), [0.0, 0.0, 0.0], atol=1e-12)
+    # the two pieces of f meet in value at epsilon (exact constants)
+    eps = vc.LAB_EPSILON
+    assert abs(eps ** (1 / 3) - (vc.LAB_KAPPA * eps + 16) / 116) < 1e-15
+
+
+def test_srgb_lab_matches_colour_and_round_trips(colour, srgb_space):
+    v = random_rgb(9)
+    ref = colour.XYZ_to_Lab(colour.RGB_to_XYZ(v, srgb_space, apply_cctf_decoding=True), vc.D65_XY)
+    lab = vc.srgb_to_lab(v)
+    # colour-science decodes with the break at 0.040449936 instead of 0.04045 (see above);
+    # in that sliver L* changes 2.3e-9 * 903 ~ 2e-6, everywhere else they agree to 1e-6
+    sliver = ((v > 0.0404499) & (v <= 0.04045)).any(axis=1)
+    assert sliver.sum() == 1  # the edge case at the break point itself
+    assert np.abs(lab - ref)[~sliver].max() <= 1e-6
+    assert np.abs(lab - ref)[sliver].max() <= 1e-5
+    assert np.abs(vc.srgb_to_lab(v) - vc.xyz_to_lab(vc.srgb_to_xyz(v))).max() < 1e-12
+    back = np.abs(vc.lab_to_srgb(lab) - v)
+    assert back[~sliver].max() < 1e-10 and back.max() < 5e-8  # the break point again
+
+
+# ---------------------------------------------------------------- HSV / HSL ---------
+def test_hsv_matches_colorsys_both_ways():
+    v = np.concatenate([in_gamut_rgb(10), [[1.2, 0.3, -0.1], [-0.1, 0.5, 0.2]]])
+    got = vc.srgb_to_hsv(v)
+    ref = np.array([colorsys.rgb_to_hsv(*p) for p in v])
+    assert hue_distance(got[:, 0], 360.0 * ref[:, 0]).max() < 1e-9
+    assert np.abs(got[:, 1:] - ref[:, 1:]).max() < 1e-12
+    back = np.array([colorsys.hsv_to_rgb(h / 360.0, s, val) for h, s, val in got])
+    assert np.abs(vc.hsv_to_srgb(got) - back).max() < 1e-12
+
+
+def test_hsl_matches_colorsys_both_ways():
+    v = in_gamut_rgb(11)
+    got = vc.srgb_to_hsl(v)
+    ref = np.array([colorsys.rgb_to_hls(*p) for p in v])  # (h, l, s)
+    assert hue_distance(got[:, 0], 360.0 * ref[:, 0]).max() < 1e-9
+    assert np.abs(got[:, 1] - ref[:, 2]).max() < 1e-12 and np.abs(got[:, 2] - ref[:, 1]).max() < 1e-12
+    back = np.array([colorsys.hls_to_rgb(h / 360.0, lum, s) for h, s, lum in got])
+    assert np.abs(vc.hsl_to_srgb(got) - back).max() < 1e-12
+
+
+def test_hsv_hsl_match_colour(colour):
+    v = in_gamut_rgb(12)
+    for ours, theirs in ((vc.srgb_to_hsv, colour.RGB_to_HSV), (vc.srgb_to_hsl, colour.RGB_to_HSL)):
+        got, ref = ours(v), theirs(v)
+        assert hue_distance(got[:, 0], 360.0 * ref[:, 0]).max() <= 1e-6
+        assert np.abs(got[:, 1:] - ref[:, 1:]).max() <= 1e-6
+    hsv = vc.srgb_to_hsv(v)
+    ref_hsv = hsv / [360.0, 1.0, 1.0]
+    assert np.abs(vc.hsv_to_srgb(hsv) - colour.HSV_to_RGB(ref_hsv)).max() <= 1e-6
+    hsl = vc.srgb_to_hsl(v)
+    assert np.abs(vc.hsl_to_srgb(hsl) - colour.HSL_to_RGB(hsl / [360.0, 1.0, 1.0])).max() <= 1e-6
+
+
+def test_hsv_known_values_and_hue_wrap():
+    np.testing.assert_allclose(vc.srgb_to_hsv(np.array([1.0, 0.5, 0.0])), [30.0, 1.0, 1.0])
+    np.testing.assert_allclose(vc.hsv_to_srgb(np.array([30.0, 0.5, 1.0])), [1.0, 0.75, 0.5])
+    np.testing.assert_allclose(vc.srgb_to_hsl(np.array([0.0, 0.0, 1.0])), [240.0, 1.0, 0.5])
+    assert vc.srgb_to_hsv(np.array([0.4, 0.4, 0.4]))[:2].tolist() == [0.0, 0.0]  # greys: H = S = 0
+    rng = np.random.default_rng(13)
+    sv = rng.random((1000, 2))
+    for to_rgb in (vc.hsv_to_srgb, vc.hsl_to_srgb):
+        at0 = to_rgb(np.column_stack([np.zeros(1000), sv]))
+        for h in (360.0, 720.0, -360.0):
+            np.testing.assert_allclose(to_rgb(np.column_stack([np.full(1000, h), sv])), at0, atol=1e-12)
+    hues = vc.srgb_to_hsv(in_gamut_rgb(14))[:, 0]
+    assert hues.min() >= 0.0 and hues.max() < 360.0
+
+
+def test_hsv_hsl_round_trips():
+    v = in_gamut_rgb(15)
+    assert np.abs(vc.hsv_to_srgb(vc.srgb_to_hsv(v)) - v).max() < 1e-12
+    assert np.abs(vc.hsl_to_srgb(vc.srgb_to_hsl(v)) - v).max() < 1e-12
+    rng = np.random.default_rng(16)
+    hsv = np.column_stack([rng.uniform(0, 360, N), rng.uniform(0.05, 1, N), rng.uniform(0.05, 1, N)])
+    back = vc.srgb_to_hsv(vc.hsv_to_srgb(hsv))
+    assert hue_distance(back[:, 0], hsv[:, 0]).max() < 1e-9 and np.abs(back[:, 1:] - hsv[:, 1:]).max() < 1e-12
+
+
+# ---------------------------------------------------------------- OpenCV ------------
+def test_agreement_with_opencv_float32():
+    cv2 = pytest.importorskip("cv2")
+    v = in_gamut_rgb(17).astype(np.float32)
+    img = v.reshape(1, -1, 3)
+    v64 = v.astype(np.float64)
+    ours = vc.srgb_to_hsv(v64)
+    theirs = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[0]
+    chroma = v64.max(1) - v64.min(1)
+    # hue is an angle divided by the chroma: its float32 error scales like eps / C
+    assert (hue_distance(ours[:, 0], theirs[:, 0]) * chroma).max() < 1e-4
+    assert np.abs(ours[:, 1:] - theirs[:, 1:]).max() < 1e-5
+    hls = cv2.cvtColor(img, cv2.COLOR_RGB2HLS)[0]
+    ours = vc.srgb_to_hsl(v64)
+    assert (hue_distance(ours[:, 0], hls[:, 0]) * chroma).max() < 1e-4
+    assert np.abs(ours[:, 1] - hls[:, 2]).max() < 1e-5 and np.abs(ours[:, 2] - hls[:, 1]).max() < 1e-5
+    hsv32 = vc.srgb_to_hsv(v)
+    assert np.abs(cv2.cvtColor(hsv32.reshape(1, -1, 3), cv2.COLOR_HSV2RGB)[0] - vc.hsv_to_srgb(hsv32)).max() < 1e-5
+    # Lab: OpenCV uses the 4-decimal IEC matrix, and its sRGB->Lab float path
+    # interpolates the transfer curve from a table and quantises a*, b* to 1/64
+    # (measured: median |difference| about 0.1 in a*, at most about 0.6). From linear
+    # RGB (COLOR_LRGB2Lab) it agrees to the matrix rounding.
+    lin = vc.srgb_to_linear(v64)
+    lab_lin = cv2.cvtColor(lin.astype(np.float32).reshape(1, -1, 3), cv2.COLOR_LRGB2Lab)[0]
+    assert np.abs(lab_lin - vc.srgb_to_lab(v64)).max() < 0.05
+    lab = cv2.cvtColor(img, cv2.COLOR_RGB2Lab)[0]
+    diff = np.abs(lab - vc.srgb_to_lab(v64))
+    assert np.median(diff) < 0.2 and diff.max() < 1.0
+
+
+def test_float32_precision():
+    v = in_gamut_rgb(18)
+    lab64 = vc.srgb_to_lab(v)
+    lab32 = vc.srgb_to_lab(v.astype(np.float32))
+    assert lab32.dtype == np.float32
+    assert np.abs(lab32 - lab64).max() < 1e-3  # a*, b* are differences of values near 100
+
+
+# ---------------------------------------------------------------- colour differences
+def sharma_pairs():
+    table = np.loadtxt(DATA / "sharma2005_ciede2000.csv", delimiter=",", comments="#", skiprows=4)
+    return table[:, 1:4], table[:, 4:7], table[:, 7]
+
+
+def test_ciede2000_reproduces_sharma_2005():
+    lab1, lab2, expected = sharma_pairs()
+    assert len(expected) == 34
+    got = vc.delta_e_2000(lab1, lab2)
+    # pair 14 has a hue difference of exactly 180 degrees (a knife edge); it passes too
+    assert np.abs(got - expected).max() <= 1e-4
+    np.testing.assert_allclose(vc.delta_e_2000(lab2, lab1), got, atol=1e-12)  # symmetric
+
+
+def test_ciede2000_against_loop_reference_and_colour(colour):
+    rng = np.random.default_rng(19)
+    low, high = [0, -128, -128], [100, 128, 128]
+    a, b = rng.uniform(low, high, (N, 3)), rng.uniform(low, high, (N, 3))
+    a[:50, 1:] = 0.0  # neutrals: hue undefined
+    b[25:75, 1:] = 0.0
+    got = vc.delta_e_2000(a, b)
+    assert np.abs(got - colour.delta_E(a, b, method="CIE 2000")).max() <= 1e-6
+    ref = np.array([delta_e_2000_reference(p, q) for p, q in zip(a[:3000], b[:3000])])
+    assert np.abs(got[:3000] - ref).max() < 1e-10
+    assert np.abs(vc.delta_e_1976(a, b) - colour.delta_E(a, b, method="CIE 1976")).max() <= 1e-6
+    assert vc.delta_e_2000(a[:10], a[:10]).max() == 0.0
+
+
+def test_delta_e_1976_known_value_and_parametric_weights():
+    assert vc.delta_e_1976(np.array([50.0, 0.0, 0.0]), np.array([53.0, 4.0, 0.0])) == pytest.approx(5.0)
+    a, b = np.array([50.0, 10.0, 10.0]), np.array([60.0, 10.0, 10.0])
+    assert vc.delta_e_2000(a, b, k_L=2.0) == pytest.approx(vc.delta_e_2000(a, b) / 2.0)
+
+
+# ---------------------------------------------------------------- spectra -----------
+def test_spectrum_to_xyz_matches_colour(colour):
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
+    lam = vc.wavelengths()
+    rng = np.random.default_rng(20)
+    reflectance = rng.random((5, lam.size))
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(cmfs.shape)
+    for r in reflectance:
+        sd = colour.SpectralDistribution(dict(zip(lam, r)))
+        ref = colour.sd_to_XYZ(sd, cmfs=cmfs, illuminant=d65, method="Integration", shape=cmfs.shape) / 100
+        assert np.abs(vc.spectrum_to_xyz(r, illuminant="D65") - ref).max() <= 1e-6
+    got = vc.spectrum_to_xyz(reflectance, illuminant="D65")
+    assert got.shape == (5, 3)
+    white = vc.spectrum_to_xyz(np.ones(lam.size), illuminant="D65")
+    np.testing.assert_allclose(vc.xyz_to_xyy(white)[:2], [0.3127, 0.3290], atol=2e-4)
+    e = vc.spectrum_to_xyz(np.ones(lam.size))  # a light: equal energy is E
+    assert e[1] == pytest.approx(1.0) and np.abs(e - 1.0).max() < 5e-4
+
+
+def test_spectrum_resampling_and_bad_input():
+    lam = vc.wavelengths()
+    r = np.linspace(0.2, 0.8, lam.size)
+    coarse = lam[::10]
+    np.testing.assert_allclose(vc.spectrum_to_xyz(r[::10], grid=coarse), vc.spectrum_to_xyz(r), atol=1e-6)
+    with pytest.raises(ValueError, match="471 samples"):
+        vc.spectrum_to_xyz(np.ones(100))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        vc.spectrum_to_xyz(np.ones(3), grid=[500.0, 400.0, 600.0])
+    with pytest.raises(TypeError, match="floating"):
+        vc.spectrum_to_xyz(np.ones(471, dtype=int))
+
+
+def test_wavelength_to_xy(colour):
+    lam = np.array([380.0, 450.0, 520.0, 546.1, 600.5, 700.0, 780.0])
+    ref = colour.XYZ_to_xy(colour.wavelength_to_XYZ(lam))
+    assert np.abs(vc.wavelength_to_xy(lam) - ref).max() <= 1e-6
+    np.testing.assert_allclose(vc.wavelength_to_xy(520.0), [0.0743, 0.8338], atol=1e-4)
+    with pytest.raises(ValueError, match="wavelength must lie"):
+        vc.wavelength_to_xy(900.0)
+
+
+def test_derived_xyz_cmfs_match_the_standard(colour):
+    lam, rgb_bar = vc.cmfs("Wright & Guild 1931 2 Degree RGB CMFs")
+    _, v = vc.luminous_efficiency(lam)
+    derived = vc.rgb_cmfs_to_xyz_cmfs(rgb_bar, v)
+    standard = np.asarray(colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"][lam])
+    # the tolerance the chapter states: 0.01 absolute (z̄ peaks at 1.78)
+    assert np.abs(derived - standard).max() < 0.01
+    assert np.abs(derived[:, 1] - standard[:, 1]).max() < 1e-4  # ȳ is V(λ)
+    ref = colour.colorimetry.RGB_2_degree_cmfs_to_XYZ_2_degree_cmfs(lam)
+    ok = np.isfinite(ref).all(axis=1)
+    assert np.abs(derived[ok] - ref[ok]).max() < 1e-4
+
+
+def test_r_bar_has_a_negative_lobe():
+    lam, rgb_bar = vc.cmfs("Wright & Guild 1931 2 Degree RGB CMFs")
+    lobe = lam[rgb_bar[:, 0] < 0]
+    assert lobe.min() < 500 < lobe.max()
+
+
+# ---------------------------------------------------------------- NumPy == torch ----
+CONVERSIONS = [
+    vc.srgb_to_hsv, vc.hsv_to_srgb, vc.srgb_to_hsl, vc.hsl_to_srgb,
+    vc.linear_srgb_to_xyz, vc.xyz_to_linear_srgb, vc.srgb_to_xyz, vc.xyz_to_srgb,
+    vc.cie_rgb_to_xyz, vc.xyz_to_cie_rgb, vc.xyz_to_xyy, vc.xyy_to_xyz,
+    vc.xyz_to_lab, vc.lab_to_xyz, vc.srgb_to_lab, vc.lab_to_srgb,
+]
+
+
+@pytest.mark.parametrize("fn", CONVERSIONS, ids=lambda f: f.__name__)
+def test_numpy_equals_torch(fn):
+    v = random_rgb(21)[:20000] * [1.0, 1.0, 1.0]
+    if fn in (vc.hsv_to_srgb, vc.hsl_to_srgb):
+        v = v * [360.0, 1.0, 1.0]
+    if fn in (vc.lab_to_xyz, vc.lab_to_srgb):
+        v = v * [100.0, 100.0, 100.0] - [0.0, 50.0, 50.0]
+    ref = fn(v)
+    got = fn(torch.from_numpy(v))
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+    assert np.abs(got.numpy() - ref).max() < 1e-10
+    got32 = fn(torch.from_numpy(v.astype(np.float32)))
+    assert got32.dtype == torch.float32
+    # channels-first batch (B, 3, H, W) with channel_axis=1
+    image = torch.from_numpy(v[:19200].reshape(2, 80, 120, 3)).permute(0, 3, 1, 2)
+    out = fn(image, channel_axis=1)
+    assert out.shape == image.shape
+    np.testing.assert_allclose(out.permute(0, 2, 3, 1).numpy().reshape(-1, 3), ref[:19200], atol=1e-10)
+
+
+def test_elementwise_and_difference_numpy_equals_torch():
+    v = random_rgb(22)[:1000]
+    for fn in (vc.srgb_to_linear, vc.linear_to_srgb):
+        assert np.abs(fn(torch.from_numpy(v)).numpy() - fn(v)).max() < 1e-12
+    lab1, lab2 = vc.srgb_to_lab(v), vc.srgb_to_lab(v[::-1].copy())
+    for fn in (vc.delta_e_1976, vc.delta_e_2000):
+        assert np.abs(fn(torch.from_numpy(lab1), torch.from_numpy(lab2)).numpy() - fn(lab1, lab2)).max() < 1e-10
+    spd = np.random.default_rng(23).random((4, 471))
+    assert np.abs(vc.spectrum_to_xyz(torch.from_numpy(spd)).numpy() - vc.spectrum_to_xyz(spd)).max() < 1e-12
+
+
+def test_torch_gradients():
+    x = torch.rand(4, 3, 5, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 0.9 + 0.05
+    x.requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda t: vc.srgb_to_lab(t, channel_axis=1), (x,))
+    assert torch.autograd.gradcheck(lambda t: vc.srgb_to_hsv(t, channel_axis=1), (x,))
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    v = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    for fn in (vc.srgb_to_lab, vc.srgb_to_hsv, vc.hsv_to_srgb, vc.lab_to_srgb):
+        cpu = fn(v, channel_axis=1)
+        gpu = fn(v.cuda(), channel_axis=1)
+        assert gpu.device.type == "cuda" and gpu.dtype == torch.float32
+        assert (gpu.cpu() - cpu).abs().max().item() < 1e-3
+
+
+# ---------------------------------------------------------------- bad input ---------
+@pytest.mark.parametrize("fn", CONVERSIONS, ids=lambda f: f.__name__)
+def test_bad_input_raises_clear_errors(fn):
+    with pytest.raises(TypeError, match="numpy array or torch tensor"):
+        fn([0.1, 0.2, 0.3])
+    with pytest.raises(TypeError, match="floating dtype"):
+        fn(np.array([[10, 20, 30]], dtype=np.uint8))
+    with pytest.raises(TypeError, match="floating dtype"):
+        fn(torch.tensor([[1, 2, 3]]))
+    with pytest.raises(ValueError, match="NaN"):
+        fn(np.array([[0.1, np.nan, 0.3]]))
+    with pytest.raises(ValueError, match="NaN"):
+        fn(torch.tensor([[0.1, float("inf"), 0.3]]))
+    with pytest.raises(ValueError, match="3 values"):
+        fn(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="3 values"):
+        fn(torch.zeros(1, 3, 4, 4))  # channels-first without channel_axis=1
+    with pytest.raises(ValueError, match="empty"):
+        fn(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="out of range"):
+        fn(np.zeros((2, 3)), channel_axis=2)
+
+
+def test_bad_input_elementwise_and_pairs():
+    with pytest.raises(TypeError, match="floating"):
+        vc.srgb_to_linear(np.array([1, 2], dtype=np.int64))
+    with pytest.raises(ValueError, match="NaN"):
+        vc.linear_to_srgb(np.array([np.nan]))
+    with pytest.raises(ValueError, match="same shape"):
+        vc.delta_e_2000(np.zeros((2, 3)), np.zeros((3, 3)))
+    with pytest.raises(TypeError, match="both be numpy"):
+        vc.delta_e_1976(np.zeros((2, 3)), torch.zeros(2, 3, dtype=torch.float64))
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, vklib.color; print(sorted(m for m in ('torch', 'colour', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
