@@ -116,6 +116,13 @@ def test_torch_equals_numpy(border):
         nx, ny = fn(image[1], border=border)
         np.testing.assert_allclose(tx[1, 0].numpy(), nx, atol=1e-12)
         np.testing.assert_allclose(ty[1, 0].numpy(), ny, atol=1e-12)
+    for scheme in ("forward", "backward", "central"):
+        tx, ty = E.finite_differences(x, scheme=scheme, border=border)
+        nx, ny = E.finite_differences(image[0], scheme=scheme, border=border)
+        np.testing.assert_allclose(tx[0, 0].numpy(), nx, atol=1e-12)
+        np.testing.assert_allclose(ty[0, 0].numpy(), ny, atol=1e-12)
+    np.testing.assert_allclose(E.gaussian_smooth(x, 1.2, border=border)[1, 0].numpy(),
+                               E.gaussian_smooth(image[1], 1.2, border=border), atol=1e-12)
     np.testing.assert_allclose(E.laplacian(x, border=border)[0, 0].numpy(),
                                E.laplacian(image[0], border=border), atol=1e-12)
     np.testing.assert_allclose(E.laplacian_of_gaussian(x, 1.5, border=border)[0, 0].numpy(),
@@ -149,7 +156,7 @@ def test_cuda_equals_cpu():
 def _images(photos):
     yield "random", random_image((64, 80))
     yield "random32", random_image((50, 47), seed=5, dtype=np.float32).astype(np.float64)
-    for name in ("astronaut", "coins"):
+    for name in PHOTOS:
         yield name, photos[name]
 
 
@@ -440,6 +447,12 @@ def test_bad_input_raises_clear_errors():
         E.laplacian(np.zeros((2, 3, 8, 8)))
     with pytest.raises(ValueError, match="finite"):
         E.sobel(np.full((5, 5), np.nan))
+    with pytest.raises(ValueError, match="finite"):
+        E.sobel(np.array([[0.0, np.inf], [-np.inf, 1.0]]))  # inf - inf: the quick sum test sees NaN
+    with pytest.raises(ValueError, match="finite"):
+        E.gradient_magnitude(np.zeros((3, 3)), np.full((3, 3), np.nan))
+    huge = np.full((4, 4), 3e38, np.float32)  # finite, but its sum overflows: must not be rejected
+    assert np.all(E.sobel(huge)[0] == 0)
     with pytest.raises(ValueError, match="empty"):
         E.prewitt(np.zeros((0, 5)))
     with pytest.raises(TypeError, match="floating"):

@@ -68,7 +68,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import _describe, check_array, check_image, check_in, check_positive, is_tensor
+from .checks import _describe, check_array, check_in, check_positive, is_tensor
 
 __all__ = [
     "BORDER_MODES",
@@ -179,16 +179,26 @@ def _check_grey(image: Any, name: str = "image") -> Any:
             raise ValueError(f"{name} must be a grey (B, 1, H, W) tensor, got {_describe(image)}")
         _check_finite(image, name)
         return image
-    return check_image(image, name, channels=None, warn_range=False)
+    # check_image(image, name, channels=None) without its two element-wise finiteness
+    # passes (which would cost more than a 3 x 3 filter on a large image).
+    check_array(image, name, ndim=2, finite=False)
+    _check_finite(image, name)
+    return image
 
 
 def _check_finite(x: Any, name: str) -> None:
-    """Reject NaN/inf. For tensors one reduction decides (a NaN or inf makes the sum non-finite);
-    only then, or on overflow, does the element-wise check run and raise its message."""
+    """Reject NaN/inf. One reduction decides (a NaN or inf makes the sum non-finite, and the
+    sum needs no temporary array); only then, or on overflow, does the element-wise check
+    run and raise its message."""
     if is_tensor(x):
         import torch
 
         if bool(torch.isfinite(x.sum())):
+            return
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow or inf - inf: decided below
+            total = np.add.reduce(x, axis=None)
+        if np.isfinite(total):
             return
     check_array(x, name)
 
@@ -286,27 +296,37 @@ def _torch_correlate(x, kernel: np.ndarray, border: str, method: str | None = No
     (the definition of correlation, vectorised), so that is the CPU default. Both give
     the same numbers up to float rounding (tested).
     """
+    kh, kw = kernel.shape
+    padded = _torch_pad(x, kh // 2, kh // 2, kw // 2, kw // 2, border)
+    return _torch_valid(padded, kernel, method)
+
+
+def _torch_valid(padded, kernel: np.ndarray, method: str | None = None):
+    """The "valid" part of the correlation of an already padded (B, 1, H', W') tensor."""
     import torch
     import torch.nn.functional as F
 
     if method is None:
-        method = "shift" if x.device.type == "cpu" else "conv2d"
+        method = "shift" if padded.device.type == "cpu" else "conv2d"
     kh, kw = kernel.shape
-    ry, rx = kh // 2, kw // 2
-    padded = _torch_pad(x, ry, ry, rx, rx, border)
+    height, width = padded.shape[-2] - kh + 1, padded.shape[-1] - kw + 1
     if method == "conv2d":
-        weight = torch.as_tensor(kernel, dtype=x.dtype, device=x.device)[None, None]
+        weight = torch.as_tensor(kernel, dtype=padded.dtype, device=padded.device)[None, None]
         return F.conv2d(padded, weight)
-    height, width = x.shape[-2:]
     out = None
     for i in range(kh):
         for j in range(kw):
             k = float(kernel[i, j])
             if k == 0.0:
                 continue
-            term = padded[..., i:i + height, j:j + width] * k
-            out = term if out is None else out.add_(term)
-    return torch.zeros_like(x) if out is None else out
+            view = padded[..., i:i + height, j:j + width]
+            if out is None:
+                out = view * k
+            else:  # fused multiply-add in place: no temporary image per tap
+                out.add_(view, alpha=k)
+    if out is None:
+        return torch.zeros_like(padded[..., :height, :width])
+    return out
 
 
 def correlate2d(image: Any, kernel: Any, *, border: str = "reflect") -> Any:
@@ -377,13 +397,25 @@ def correlate_separable(image: Any, kernel_x: Any, kernel_y: Any, *, border: str
 def _separable(image: Any, kx: np.ndarray, ky: np.ndarray, border: str) -> Any:
     """:func:`correlate_separable` without the checks (inputs already checked)."""
     if is_tensor(image):
-        out = _torch_correlate(image, kx[None, :], border)
-        return _torch_correlate(out, ky[:, None], border)
+        ry, rx = len(ky) // 2, len(kx) // 2
+        return _torch_separable_padded(_torch_pad(image, ry, ry, rx, rx, border), ry, rx, kx, ky)
     from scipy import ndimage
 
     mode = BORDER_MODES[border][0]
     out = ndimage.correlate1d(image, kx.astype(image.dtype), axis=1, mode=mode, cval=0.0)
     return ndimage.correlate1d(out, ky.astype(image.dtype), axis=0, mode=mode, cval=0.0)
+
+
+def _torch_separable_padded(padded, ry: int, rx: int, kx: np.ndarray, ky: np.ndarray):
+    """Two valid 1-D passes over a tensor padded by (ry, rx) or more on each side.
+
+    Every border mode pads each axis by its own index map, so filtering the padded rows
+    along x and then taking the valid part along y equals padding before each pass; the
+    image is padded once and a wider padding can be cropped to a narrower one.
+    """
+    ay, ax = len(ky) // 2, len(kx) // 2
+    padded = padded[..., ry - ay:padded.shape[-2] - (ry - ay), rx - ax:padded.shape[-1] - (rx - ax)]
+    return _torch_valid(_torch_valid(padded, kx[None, :]), ky[:, None])
 
 
 # --------------------------------------------------------------------------------------
@@ -448,6 +480,12 @@ def gaussian_smooth(image: Any, sigma: float, *, border: str = "reflect", trunca
 
 def _derivative_pair(image: Any, smoothing: np.ndarray, derivative: np.ndarray, border: str):
     """gx = smoothing along y ⊗ derivative along x; gy the transpose."""
+    smoothing, derivative = np.asarray(smoothing, np.float64), np.asarray(derivative, np.float64)
+    if is_tensor(image):  # pad once for both derivatives
+        r = max(len(smoothing), len(derivative)) // 2
+        padded = _torch_pad(image, r, r, r, r, border)
+        return (_torch_separable_padded(padded, r, r, derivative, smoothing),
+                _torch_separable_padded(padded, r, r, smoothing, derivative))
     gx = _separable(image, np.asarray(derivative, np.float64), np.asarray(smoothing, np.float64), border)
     gy = _separable(image, np.asarray(smoothing, np.float64), np.asarray(derivative, np.float64), border)
     return gx, gy
@@ -658,6 +696,10 @@ def laplacian_of_gaussian(image: Any, sigma: float, *, border: str = "reflect", 
     _check_border(border)
     g0 = gaussian_kernel1d(sigma, truncate=truncate)
     g2 = gaussian_kernel1d(sigma, order=2, truncate=truncate)
+    if is_tensor(image):  # pad once for both terms
+        r = len(g0) // 2
+        padded = _torch_pad(image, r, r, r, r, border)
+        return _torch_separable_padded(padded, r, r, g2, g0) + _torch_separable_padded(padded, r, r, g0, g2)
     return _separable(image, g2, g0, border) + _separable(image, g0, g2, border)
 
 
