@@ -1,0 +1,439 @@
+"""Tests of vklib.cam: hand-computed values, CAM == Grad-CAM on GAP + linear, Score-CAM chunking,
+pytorch-grad-cam as the oracle, loop references for deletion / insertion, and bad input."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from vklib.cam import (CAM, METHODS, ActivationRecorder, GradCAM, GradCAMPlusPlus, ScoreCAM, auc,
+                       channel_increase_of_confidence, channel_masks, count_forward_passes,
+                       deletion_insertion_curves, energy_pointing_game, minmax_normalize, overlay,
+                       pointing_game, upsample)
+from vklib.cam.model import SceneCNN
+
+
+class TinyGAP(nn.Module):
+    """conv(3->K) -> ReLU -> GAP -> linear: CAM applies."""
+
+    def __init__(self, k=5, classes=3, seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.conv = nn.Conv2d(3, k, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(k, classes)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+
+    def forward(self, x):
+        a = self.relu(self.conv(x))
+        return self.fc(a.mean(dim=(2, 3)))
+
+
+class TinyNonlinear(nn.Module):
+    """Two convs, 2x downsampling, then a nonlinear head (gradients vary over space)."""
+
+    def __init__(self, k=8, classes=4, seed=0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.body = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Conv2d(6, k, 3, padding=1), nn.ReLU())
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(k * 8 * 8, 16), nn.Tanh(), nn.Linear(16, classes))
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+@pytest.fixture(scope="module")
+def images():
+    return torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+
+
+# ---------------------------------------------------------------- hand-computed values
+
+def test_grad_cam_weights_by_hand():
+    # y^0 = sum_{ij} (A^0_ij)^2 * 1 + 3 * mean(A^1): dy/dA^0 = 2 A^0, dy/dA^1 = 3 / Z.
+    class Hand(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Identity()
+
+        def forward(self, x):
+            a = self.layer(x)
+            y0 = (a[:, 0] ** 2).sum(dim=(1, 2)) + 3 * a[:, 1].mean(dim=(1, 2))
+            return torch.stack([y0, -y0], dim=1)
+
+    a = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[0.5, 0.5], [1.0, 2.0]]]])
+    method = GradCAM(Hand().eval(), "layer")
+    low = method.low_resolution(a, targets=0)
+    # alpha_0 = mean(2 * [1, 2, 3, 4]) = 5; alpha_1 = mean(3 / 4) = 0.75 (Selvaraju Eq. 1).
+    torch.testing.assert_close(method.weights, torch.tensor([[5.0, 0.75]]))
+    torch.testing.assert_close(low, torch.relu(5 * a[0, 0] + 0.75 * a[0, 1])[None])
+    # Class 1 has the opposite gradient, so the ReLU keeps nothing.
+    assert float(method.low_resolution(a, targets=1).abs().max()) == 0.0
+
+
+def test_grad_cam_pp_weights_loop_reference(images):
+    model = TinyNonlinear().eval()
+    method = GradCAMPlusPlus(model, model.body[4])
+    method.low_resolution(images, targets=[0, 1, 2])
+    # Recompute alpha (Chattopadhay Eq. 19) and w (Eq. 7) pixel by pixel.
+    with ActivationRecorder(model, model.body[4]) as rec:
+        logits = model(images)
+    a = rec.activation
+    g = torch.autograd.grad(logits[torch.arange(3), torch.tensor([0, 1, 2])].sum(), a)[0]
+    a, g = a.detach().double(), g.double()
+    expected = torch.zeros(a.shape[:2], dtype=torch.float64)
+    for b in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            s = float(a[b, k].sum())
+            for i in range(a.shape[2]):
+                for j in range(a.shape[3]):
+                    gij = float(g[b, k, i, j])
+                    den = 2 * gij**2 + s * gij**3
+                    alpha = gij**2 / den if den != 0 else 0.0
+                    expected[b, k] += alpha * max(gij, 0.0)
+    torch.testing.assert_close(method.weights.double(), expected, rtol=1e-4, atol=1e-7)
+
+
+def test_cam_weights_are_fc_rows(images):
+    model = TinyGAP().eval()
+    method = CAM(model, "relu")
+    method(images, targets=[2, 0, 1])
+    torch.testing.assert_close(method.weights, model.fc.weight[[2, 0, 1]])
+
+
+def test_grad_cam_equals_cam_for_gap_linear(images):
+    model = TinyGAP().eval()
+    for target in range(3):
+        cam = CAM(model, model.relu)(images, targets=target)
+        grad = GradCAM(model, model.relu)(images, targets=target)
+        torch.testing.assert_close(cam, grad, atol=1e-5, rtol=0)
+
+
+def test_score_cam_cic_by_hand():
+    # A linear "model" f(x) = sum(x * v): f(X o H^k) - f(0) = sum(X * H^k * v).
+    class Lin(nn.Module):
+        def __init__(self, v):
+            super().__init__()
+            self.v = v
+            self.layer = nn.Identity()
+
+        def forward(self, x):
+            self.layer(x[:, :2])
+            return torch.stack([(x * self.v).sum(dim=(1, 2, 3)), torch.zeros(len(x))], dim=1)
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2, 3, 4, 4, generator=g)
+    v = torch.randn(1, 3, 4, 4, generator=g)
+    masks = torch.rand(2, 5, 4, 4, generator=g)
+    cic = channel_increase_of_confidence(Lin(v), x, masks, torch.tensor([0, 0]), chunk_size=3)
+    expected = (x[:, None] * masks[:, :, None] * v[:, None]).sum(dim=(2, 3, 4))
+    torch.testing.assert_close(cic, expected)
+
+
+# ---------------------------------------------------------------- shared behaviour
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_methods_shape_range_dtype(name, images):
+    model = TinyGAP().eval()
+    maps = METHODS[name](model, model.relu)(images)
+    assert maps.shape == (3, 16, 16) and maps.dtype == images.dtype
+    assert float(maps.min()) >= 0.0 and float(maps.max()) <= 1.0
+    assert all(float(m.max()) in (0.0, 1.0) for m in maps)
+    maps64 = METHODS[name](model.double(), model.relu)(images.double())
+    assert maps64.dtype == torch.float64
+    model.float()
+
+
+def test_score_cam_chunk_sizes_identical(images):
+    model = TinyNonlinear(k=20).eval()
+    maps = [ScoreCAM(model, model.body[4], chunk_size=c)(images, targets=1) for c in (1, 16, 20, 3 * 20)]
+    for m in maps[1:]:
+        torch.testing.assert_close(m, maps[0], rtol=0, atol=1e-6)
+
+
+def test_score_cam_forward_pass_count(images):
+    model = TinyNonlinear(k=20).eval()
+    method = ScoreCAM(model, model.body[4], chunk_size=7)
+    with count_forward_passes(model) as n:
+        method(images)
+    constant = int((method.activations.flatten(2).amax(-1) == method.activations.flatten(2).amin(-1)).sum())
+    # 1 pass for the activations, 1 per non-constant channel, and 1 black image shared by the rest.
+    assert n.images == 3 * 1 + (3 * 20 - constant) + 1
+    with count_forward_passes(model) as n:
+        GradCAM(model, model.body[4])(images)
+    assert (n.calls, n.images) == (1, 3)
+
+
+def test_score_cam_reference_loop(images):
+    """The batched Score-CAM equals a per-channel loop written from Algorithm 1."""
+    model = TinyNonlinear(k=6).eval()
+    method = ScoreCAM(model, model.body[4], chunk_size=4)
+    got = method(images, targets=3)
+    for b in range(3):
+        with torch.no_grad(), ActivationRecorder(model, model.body[4]) as rec:
+            model(images[b : b + 1])
+            a = rec.activation[0]
+            s = []
+            for k in range(a.shape[0]):
+                m = torch.nn.functional.interpolate(a[None, None, k], size=(16, 16), mode="bilinear")[0, 0]
+                m = (m - m.min()) / (m.max() - m.min()) if m.max() > m.min() else torch.zeros_like(m)
+                s.append(model(images[b : b + 1] * m)[0, 3] - model(torch.zeros_like(images[:1]))[0, 3])
+            alpha = torch.softmax(torch.stack(s), 0)
+            cam = torch.relu((alpha[:, None, None] * a).sum(0))
+            cam = torch.nn.functional.interpolate(cam[None, None], size=(16, 16), mode="bilinear")[0, 0]
+            cam = (cam - cam.min()) / (cam.max() - cam.min())
+        torch.testing.assert_close(got[b], cam, atol=1e-5, rtol=0)
+
+
+def test_recorder_removes_hook_on_error():
+    model = TinyGAP().eval()
+    with pytest.raises(RuntimeError):
+        with ActivationRecorder(model, model.relu):
+            assert len(model.relu._forward_hooks) == 1
+            raise RuntimeError("boom")
+    assert len(model.relu._forward_hooks) == 0
+
+
+def test_minmax_and_upsample():
+    m = torch.tensor([[[1.0, 3.0], [5.0, 9.0]], [[2.0, 2.0], [2.0, 2.0]]])
+    n = minmax_normalize(m)
+    torch.testing.assert_close(n[0], torch.tensor([[0.0, 0.25], [0.5, 1.0]]))
+    assert float(n[1].abs().max()) == 0.0
+    assert upsample(m, (4, 6)).shape == (2, 4, 6)
+    masks = channel_masks(torch.rand(1, 4, 2, 2), (8, 8))
+    assert masks.shape == (1, 4, 8, 8) and float(masks.amax()) == 1.0
+
+
+# ---------------------------------------------------------------- pytorch-grad-cam as the oracle
+
+def _corr(a, b):
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+@pytest.fixture(scope="module")
+def scene_setup():
+    """The shipped model when it is there (a realistic case), else a randomised SceneCNN."""
+    from vklib.cam.model import WEIGHTS_DIR, load_scene_cnn
+    from vklib.data import make_scenes
+
+    scenes = make_scenes(6, seed=5)
+    x = torch.from_numpy(scenes.images.transpose(0, 3, 1, 2).copy())
+    if (WEIGHTS_DIR / "scene_cnn.json").exists():
+        return load_scene_cnn(), x
+    torch.manual_seed(0)
+    model = SceneCNN().eval()
+    # Untrained weights would give near-uniform maps; give batch norm non-trivial statistics.
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+    return model, x
+
+
+ORACLE_CASES = [
+    ("Grad-CAM", "GradCAM", {}),
+    # pytorch-grad-cam adds 1e-6 to Eq. 19's denominator (see GradCAMPlusPlus's docstring).
+    ("Grad-CAM++", "GradCAMPlusPlus", {"eps": 1e-6}),
+    # Its masks use nn.UpsamplingBilinear2d, i.e. align_corners=True ...
+    ("Score-CAM", "ScoreCAM", {"chunk_size": 64, "align_corners": True}),
+    # ... the reference code's F.interpolate default is align_corners=False: other masks, so
+    # other maps (correlation about 0.93 on the trained model), checked with a looser bound.
+    ("Score-CAM", "ScoreCAM", {"chunk_size": 64, "align_corners": False}),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, kwargs", ORACLE_CASES)
+def test_against_pytorch_grad_cam(ours, theirs, kwargs, scene_setup):
+    pgc = pytest.importorskip("pytorch_grad_cam")
+    import contextlib
+    import os
+
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    model, x = scene_setup
+    layer = model.features[-1]
+    targets = [1, 4, 0, 5, 2, 3]
+    mine = METHODS[ours](model, layer, **kwargs)(x, targets=targets).numpy()
+    with getattr(pgc, theirs)(model=model, target_layers=[layer]) as ref:
+        if theirs == "ScoreCAM":
+            ref.batch_size = 64
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):  # its tqdm bars
+            theirs_maps = ref(input_tensor=x, targets=[ClassifierOutputTarget(t) for t in targets])
+    compared = 0
+    for m, t in zip(mine, theirs_maps):
+        if m.max() == 0 and t.max() < 1e-6:  # no positive evidence: both give an all-zero map
+            continue
+        # Both: ReLU, bilinear upsampling with half-pixel centres (F.interpolate / cv2.resize),
+        # min-max; pytorch-grad-cam's extra 1e-7 in the divisor and second min-max change nothing.
+        if kwargs.get("align_corners", True):
+            assert _corr(m, t) >= 0.999, (ours, _corr(m, t))
+            np.testing.assert_allclose(m, t, atol=2e-3)
+        else:  # the documented difference of upsampling conventions
+            assert _corr(m, t) >= 0.8, (ours, _corr(m, t))
+        compared += 1
+    assert compared >= 3
+
+
+def test_grad_cam_pp_eps_matters(scene_setup):
+    """Without pytorch-grad-cam's eps, the paper's Eq. 19 gives visibly different weights here."""
+    model, x = scene_setup
+    a = GradCAMPlusPlus(model, model.features[-1])
+    b = GradCAMPlusPlus(model, model.features[-1], eps=1e-6)
+    a(x, targets=0)
+    b(x, targets=0)
+    assert not torch.allclose(a.weights, b.weights, rtol=1e-2)
+
+
+# ---------------------------------------------------------------- metrics against loop references
+
+def _curve_reference(model, images, saliency, targets, mode, steps, baseline):
+    b, c, h, w = images.shape
+    out = np.zeros((b, steps + 1))
+    for i in range(b):
+        order = sorted(range(h * w), key=lambda p: (-float(saliency[i].reshape(-1)[p]), p))
+        for t in range(steps + 1):
+            n = int(round(t * h * w / steps))
+            x = images[i].clone() if mode == "deletion" else baseline[i].clone()
+            src = baseline[i] if mode == "deletion" else images[i]
+            for p in order[:n]:
+                x[:, p // w, p % w] = src[:, p // w, p % w]
+            with torch.no_grad():
+                out[i, t] = float(torch.softmax(model(x[None]), 1)[0, targets[i]])
+    return out
+
+
+@pytest.mark.parametrize("mode", ["deletion", "insertion"])
+def test_deletion_insertion_equal_loop_reference(mode, images):
+    model = TinyNonlinear().eval()
+    g = torch.Generator().manual_seed(3)
+    saliency = torch.rand(3, 16, 16, generator=g)
+    saliency[0, :4] = 0.5  # ties are broken by pixel index in both
+    baseline = torch.rand(3, 3, 16, 16, generator=g)
+    got = deletion_insertion_curves(model, images, saliency, [0, 2, 3], mode=mode, steps=7, baseline=baseline,
+                                    chunk_size=5)
+    ref = _curve_reference(model, images, saliency, [0, 2, 3], mode, 7, baseline)
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-5, atol=1e-6)
+    assert got.shape == (3, 8)
+
+
+def test_deletion_default_baselines(images):
+    model = TinyNonlinear().eval()
+    s = torch.rand(3, 16, 16)
+    d = deletion_insertion_curves(model, images, s, mode="deletion", steps=4)
+    with torch.no_grad():
+        p = torch.softmax(model(images), 1)
+        black = torch.softmax(model(torch.zeros_like(images)), 1)
+    t = p.argmax(1)
+    torch.testing.assert_close(d[:, 0], p[torch.arange(3), t])
+    torch.testing.assert_close(d[:, -1], black[torch.arange(3), t])
+    ins = deletion_insertion_curves(model, images, s, mode="insertion", steps=4)
+    torch.testing.assert_close(ins[:, -1], p[torch.arange(3), t])
+
+
+def test_auc_known_values():
+    torch.testing.assert_close(auc(torch.tensor([1.0, 1.0, 1.0])), torch.tensor(1.0))
+    torch.testing.assert_close(auc(torch.tensor([1.0, 0.0])), torch.tensor(0.5))
+    torch.testing.assert_close(auc(torch.tensor([[0.0, 1.0, 0.0, 1.0]])), torch.tensor([0.5]))
+    x = torch.rand(9)
+    torch.testing.assert_close(auc(x), torch.tensor(np.trapezoid(x.numpy(), dx=1 / 8), dtype=torch.float32))
+
+
+def test_pointing_games():
+    s = torch.zeros(3, 5, 5)
+    s[0, 1, 1] = 1.0  # peak on the object
+    s[1, 4, 4] = 1.0  # peak off the object, one pixel away
+    masks = torch.zeros(3, 5, 5, dtype=torch.bool)
+    masks[:, 1:4, 1:4] = True
+    assert pointing_game(s, masks).tolist() == [True, False, False]  # constant map: a miss
+    assert pointing_game(s, masks, tolerance=1).tolist() == [True, True, False]
+    s[1, 2, 2] = 1.0
+    torch.testing.assert_close(energy_pointing_game(s, masks), torch.tensor([1.0, 0.5, 0.0]))
+
+
+def test_overlay():
+    img = np.full((4, 4, 3), 0.5, np.float32)
+    out = overlay(img, np.zeros((4, 4), np.float32), alpha=0.0)
+    np.testing.assert_allclose(out, img)
+    assert overlay(img, torch.ones(4, 4), alpha=1.0).shape == (4, 4, 3)
+    with pytest.raises(ValueError, match="alpha"):
+        overlay(img, np.zeros((4, 4), np.float32), alpha=2.0)
+    with pytest.raises(ValueError, match=r"\(H, W\)"):
+        overlay(img, np.zeros((3, 4), np.float32))
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_bad_input(images):
+    model = TinyGAP().eval()
+    method = GradCAM(model, model.relu)
+    with pytest.raises(ValueError, match="ndim|dimensions|shape"):
+        method(images[0])
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        method(images.numpy())
+    with pytest.raises(TypeError, match="float"):
+        method((images * 255).to(torch.uint8))
+    bad = images.clone()
+    bad[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN|finite"):
+        method(bad)
+    with pytest.raises(ValueError, match="out of range"):
+        method(images, targets=3)
+    with pytest.raises(ValueError, match="out of range"):
+        method(images, targets=[0, -1, 1])
+    with pytest.raises(ValueError, match="one class per image"):
+        method(images, targets=[0, 1])
+    with pytest.raises(TypeError, match="integers"):
+        method(images, targets=torch.tensor([0.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="not a submodule"):
+        GradCAM(model, "features.99")
+    with pytest.raises(ValueError, match="not a submodule"):
+        GradCAM(model, nn.ReLU())
+    with pytest.raises(TypeError, match="nn.Module"):
+        GradCAM(model, 3)
+    with pytest.raises(ValueError, match="chunk_size"):
+        ScoreCAM(model, model.relu, chunk_size=0)
+    with pytest.raises(ValueError, match="eval"):
+        GradCAM(TinyGAP().train(), "relu")(images)
+    with pytest.raises(ValueError, match="saliency must be"):
+        deletion_insertion_curves(model, images, torch.rand(3, 8, 8))
+    with pytest.raises(ValueError, match="mode"):
+        deletion_insertion_curves(model, images, torch.rand(3, 16, 16), mode="both")
+    with pytest.raises(TypeError, match="bool"):
+        pointing_game(torch.rand(2, 4, 4), torch.ones(2, 4, 4))
+    with pytest.raises(ValueError, match="non-negative"):
+        energy_pointing_game(-torch.ones(2, 4, 4), torch.ones(2, 4, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="Linear"):
+        CAM(nn.Sequential(nn.Conv2d(3, 2, 1)), "0")
+
+
+def test_cam_needs_pooled_layer(images):
+    model = TinyNonlinear().eval()
+    with pytest.raises(ValueError, match="pooled"):
+        CAM(model, model.body[4])(images)
+
+
+def test_shipped_model_loads_and_is_accurate():
+    from vklib.cam.model import WEIGHTS_DIR, load_scene_cnn
+
+    if not (WEIGHTS_DIR / "scene_cnn.json").exists():
+        pytest.skip("weights not trained yet (python -m vklib.experiments.cam_model)")
+    import json
+
+    from vklib.data import make_scenes
+
+    meta = json.loads((WEIGHTS_DIR / "scene_cnn.json").read_text())
+    model = load_scene_cnn()
+    assert meta["held_out_accuracy"] >= 0.90
+    s = make_scenes(300, seed=2)  # the first 300 of the held-out scenes
+    x = torch.from_numpy(s.images.transpose(0, 3, 1, 2).copy())
+    with torch.no_grad():
+        acc = float((model(x).argmax(1).numpy() == s.labels).mean())
+    assert acc >= 0.88
+    assert model.features[-1][0].out_channels >= 256

@@ -1,0 +1,134 @@
+"""The part every CAM method shares: weight the channels, sum, ReLU, upsample, normalise.
+
+A class activation map for class :math:`c` at layer :math:`l` is
+
+.. math:: L^c = \\mathrm{ReLU}\\Big(\\sum_k \\alpha_k^c A_l^k\\Big),
+
+where :math:`A_l^k` is channel :math:`k` of the layer's activation (an :math:`h \\times w`
+map) and :math:`\\alpha_k^c` its weight. CAM, Grad-CAM, Grad-CAM++ and Score-CAM differ
+*only* in how they compute :math:`\\alpha_k^c`, so a subclass overrides
+:meth:`BaseCAM.channel_weights` and nothing else. :math:`L^c` is then upsampled bilinearly
+to the input size and min-max normalised to [0, 1] per image, as in the papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vklib.checks import check_array
+
+from .recorder import ActivationRecorder, resolve_layer
+from .targets import resolve_targets
+
+__all__ = ["BaseCAM", "upsample", "minmax_normalize", "check_images"]
+
+
+def check_images(images, name: str = "images") -> torch.Tensor:
+    """Check a torch batch ``(B, C, H, W)`` of finite floats (not necessarily in [0, 1])."""
+    if not torch.is_tensor(images):
+        raise TypeError(f"{name} must be a torch.Tensor (B, C, H, W), got {type(images).__name__}; "
+                        "convert NumPy images with vklib.images.to_tensor")
+    check_array(images, name, ndim=4, dtype="floating")
+    if min(images.shape[2:]) == 0:
+        raise ValueError(f"{name} must have at least one pixel, got shape {tuple(images.shape)}")
+    return images
+
+
+def upsample(maps: torch.Tensor, size: tuple[int, int], *, align_corners: bool = False) -> torch.Tensor:
+    """Bilinear upsampling of ``(B, K, h, w)`` (or ``(B, h, w)``) maps to ``size = (H, W)``."""
+    squeeze = maps.ndim == 3
+    out = F.interpolate(maps[:, None] if squeeze else maps, size=tuple(size), mode="bilinear",
+                        align_corners=align_corners)
+    return out[:, 0] if squeeze else out
+
+
+def minmax_normalize(maps: torch.Tensor, *, dims: int = 2) -> torch.Tensor:
+    """Map each of the last-``dims``-dimensional maps to [0, 1]: :math:`(M - \\min M) / (\\max M - \\min M)`.
+
+    A constant map (max = min) becomes all zeros instead of dividing by zero.
+    """
+    flat = maps.flatten(-dims)
+    lo = flat.amin(dim=-1, keepdim=True)
+    hi = flat.amax(dim=-1, keepdim=True)
+    span = hi - lo
+    out = torch.where(span > 0, (flat - lo) / torch.where(span > 0, span, torch.ones_like(span)),
+                      torch.zeros_like(flat))
+    return out.view_as(maps)
+
+
+class BaseCAM:
+    """A class activation mapping method for ``model`` at ``layer``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier returning ``(B, num_classes)`` logits, **in eval mode** (batch norm in
+        training mode would mix the images of a batch and change the maps).
+    layer : torch.nn.Module or str
+        The layer whose output :math:`A_l` (``(B, K, h, w)``) is explained: the module
+        itself or its dotted name in ``model.named_modules()``.
+
+    Calling the method with ``images`` ``(B, C, H, W)`` and ``targets`` (``None`` = the
+    predicted class, an int, or one class per image) returns ``(B, H, W)`` maps in [0, 1]
+    on the images' device and in their dtype. After a call, ``self.weights`` holds the
+    ``(B, K)`` channel weights :math:`\\alpha_k^c`, ``self.activations`` the detached
+    :math:`A_l`, ``self.logits`` the model's output and ``self.targets`` the classes used.
+    """
+
+    #: Whether :meth:`channel_weights` needs the gradient of the class score.
+    uses_gradients = True
+
+    def __init__(self, model: nn.Module, layer: nn.Module | str):
+        self.model = model
+        self.layer = resolve_layer(model, layer)
+        self.weights = self.activations = self.logits = self.targets = None
+
+    def channel_weights(self, images: torch.Tensor, activations: torch.Tensor, logits: torch.Tensor,
+                        targets: torch.Tensor, grads: torch.Tensor | None) -> torch.Tensor:
+        """``(B, K)`` weights :math:`\\alpha_k^c`; ``grads`` is :math:`\\partial y^c / \\partial A_l` or None."""
+        raise NotImplementedError
+
+    def low_resolution(self, images: torch.Tensor, targets=None) -> torch.Tensor:
+        """The ``(B, h, w)`` map :math:`\\mathrm{ReLU}(\\sum_k \\alpha_k^c A_l^k)` before upsampling."""
+        check_images(images)
+        if self.model.training:
+            raise ValueError("model is in training mode: call model.eval() first (batch norm and dropout "
+                             "would change the maps)")
+        with ActivationRecorder(self.model, self.layer, require_grad=self.uses_gradients) as rec, torch.enable_grad() if self.uses_gradients \
+                else torch.no_grad():
+            logits = self.model(images)
+            if rec.activation is None:
+                raise ValueError(f"layer {type(self.layer).__name__} was not used by the model's forward pass")
+            activations = rec.activation
+        if logits.ndim != 2:
+            raise ValueError(f"the model must return (B, num_classes) logits, got shape {tuple(logits.shape)}")
+        if activations.ndim != 4:
+            raise ValueError(f"the layer must output (B, K, h, w) maps, got shape {tuple(activations.shape)}")
+        targets = resolve_targets(targets, logits)
+        grads = None
+        if self.uses_gradients:
+            if not activations.requires_grad:
+                raise ValueError("the layer's output does not require grad: does the model's forward "
+                                 "run under torch.no_grad or inference_mode?")
+            score = logits.gather(1, targets.view(-1, 1)).sum()  # images are independent in eval mode
+            (grads,) = torch.autograd.grad(score, activations)
+        activations = activations.detach()
+        with torch.no_grad():
+            weights = self.channel_weights(images, activations, logits.detach(), targets, grads)
+            cam = torch.relu((weights[:, :, None, None] * activations).sum(dim=1))
+        self.weights, self.activations, self.logits, self.targets = weights, activations, logits.detach(), targets
+        return cam
+
+    def __call__(self, images: torch.Tensor, targets: int | Sequence[int] | torch.Tensor | None = None
+                 ) -> torch.Tensor:
+        cam = self.low_resolution(images, targets)
+        with torch.no_grad():
+            cam = minmax_normalize(upsample(cam, images.shape[-2:]))
+        return cam.to(dtype=images.dtype)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({type(self.model).__name__}, layer={type(self.layer).__name__})"

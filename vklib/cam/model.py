@@ -1,0 +1,107 @@
+"""The chapter's model: a small CNN that ends in global average pooling and one linear layer.
+
+Class activation mapping (CAM) needs exactly this ending, so the book trains its own
+network on the synthetic scenes of :func:`vklib.data.make_scenes` (label = the shape's
+class, 6 classes) with ``python -m vklib.experiments.cam_model`` and ships the weights in
+``data/cam/``. Behind the chapter's pretrained switch, :func:`load_resnet50` gives
+torchvision's ImageNet ResNet-50, which ends the same way (``layer4`` -> GAP -> ``fc``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+__all__ = ["SceneCNN", "WEIGHTS_DIR", "load_scene_cnn", "load_resnet50", "preprocess_imagenet"]
+
+#: Where the training script writes ``scene_cnn.pt`` and ``scene_cnn.json``.
+WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "data" / "cam"
+
+
+def _block(c_in: int, c_out: int, *, kernel: int = 3, stride: int = 1) -> nn.Sequential:
+    conv = nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False)
+    return nn.Sequential(conv, nn.BatchNorm2d(c_out), nn.ReLU())
+
+
+class SceneCNN(nn.Module):
+    """A small CNN for the book's 64 x 64 scenes: conv blocks, GAP, one linear layer.
+
+    ``features`` is ``[conv3x3/2 (24), maxpool, conv3x3 (48), maxpool, conv3x3 (96),
+    conv1x1 (256)]``, each conv followed by batch norm and ReLU, so a 64 x 64 input gives
+    ``features[-1]`` (the layer the chapter explains) 256 channels on an 8 x 8 grid
+    (one cell = 8 x 8 pixels). ``pool`` averages each channel (GAP) and ``fc`` maps the
+    256 averages to the class logits. It is deliberately cheap (about 7.5 M
+    multiply-adds per image) because Score-CAM runs it once per channel.
+
+    Input: ``(B, 3, H, W)`` float RGB in [0, 1]. Output: ``(B, num_classes)`` logits.
+    """
+
+    def __init__(self, num_classes: int = 6, widths: tuple[int, ...] = (24, 48, 96, 256)):
+        super().__init__()
+        w1, w2, w3, w4 = widths
+        self.features = nn.Sequential(
+            _block(3, w1, stride=2),
+            nn.MaxPool2d(2),
+            _block(w1, w2),
+            nn.MaxPool2d(2),
+            _block(w2, w3),
+            _block(w3, w4, kernel=1),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(w4, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Centre the [0, 1] input; the network learns everything else.
+        a = self.features(x - 0.5)
+        return self.fc(self.pool(a).flatten(1))
+
+
+def load_scene_cnn(directory: str | Path | None = None, *, device=None) -> SceneCNN:
+    """The trained :class:`SceneCNN` in eval mode, its weights verified by SHA-256.
+
+    Reads ``scene_cnn.json`` (SHA-256 and held-out accuracy written by the training
+    script) and ``scene_cnn.pt`` from ``directory`` (default :data:`WEIGHTS_DIR`).
+    """
+    from vklib.pretrained import load_state_dict
+
+    directory = Path(WEIGHTS_DIR if directory is None else directory)
+    meta_path = directory / "scene_cnn.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(
+            f"no trained weights in {directory}: run `python -m vklib.experiments.cam_model` "
+            "(a few minutes on a CPU) to train them"
+        )
+    meta = json.loads(meta_path.read_text())
+    model = SceneCNN(num_classes=meta["num_classes"], widths=tuple(meta["widths"]))
+    model.load_state_dict(load_state_dict(directory / meta["weights"], sha256=meta["sha256"]))
+    model.eval()
+    if device is not None:
+        model.to(device)
+    return model
+
+
+def load_resnet50(*, device=None) -> nn.Module:
+    """torchvision's ImageNet ResNet-50 (V2 weights), downloaded: needs the internet.
+
+    Call only behind the chapter's ``USE_PRETRAINED`` switch. Raises ``ConnectionError``
+    within 2 s when offline. Its CAM layer is ``model.layer4`` (2048 channels).
+    """
+    from torchvision.models import ResNet50_Weights, resnet50
+
+    from vklib.pretrained import require_online
+
+    require_online("torchvision's ResNet-50 ImageNet weights", host="download.pytorch.org")
+    model = resnet50(weights=ResNet50_Weights.IMAGENET1K_V2).eval()
+    if device is not None:
+        model.to(device)
+    return model
+
+
+def preprocess_imagenet(images: torch.Tensor) -> torch.Tensor:
+    """ImageNet normalisation of ``(B, 3, H, W)`` RGB in [0, 1] (for :func:`load_resnet50`)."""
+    mean = images.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = images.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    return (images - mean) / std
