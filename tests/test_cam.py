@@ -437,3 +437,21 @@ def test_shipped_model_loads_and_is_accurate():
         acc = float((model(x).argmax(1).numpy() == s.labels).mean())
     assert acc >= 0.88
     assert model.features[-1][0].out_channels >= 256
+
+
+@pytest.mark.gpu
+def test_cuda_maps_and_metrics_match_cpu(images):
+    """Every method and the deletion curve on CUDA: same device out, same numbers as on the CPU."""
+    model = TinyNonlinear(k=20).eval()
+    layer = model.body[4]
+    cpu = {name: METHODS[name](model, layer)(images, targets=1) for name in ("Grad-CAM", "Grad-CAM++", "Score-CAM")}
+    curve_cpu = deletion_insertion_curves(model, images, cpu["Grad-CAM"], [0, 1, 2], steps=5)
+    model.cuda()
+    x = images.cuda()
+    for name, expected in cpu.items():
+        got = METHODS[name](model, model.body[4])(x, targets=1)
+        assert got.device.type == "cuda" and got.dtype == torch.float32
+        torch.testing.assert_close(got.cpu(), expected, atol=1e-4, rtol=0)
+    curve = deletion_insertion_curves(model, x, cpu["Grad-CAM"].cuda(), [0, 1, 2], steps=5)
+    assert curve.device.type == "cuda"
+    torch.testing.assert_close(curve.cpu(), curve_cpu, atol=1e-4, rtol=0)

@@ -66,7 +66,11 @@ def _short(x: Any) -> str:
     x = _as_numpy(x)
     if isinstance(x, np.ndarray):
         if x.size <= 12:
-            with np.printoptions(precision=6, suppress=True):
+            # Every print option pinned: the report must not depend on what another
+            # library or notebook cell set globally (e.g. sign=" ").
+            with np.printoptions(precision=6, suppress=True, sign="-", floatmode="maxprec",
+                                 linewidth=75, threshold=1000, edgeitems=3, nanstr="nan",
+                                 infstr="inf", legacy=False):
                 return repr(x)
         with np.errstate(all="ignore"):
             lo, hi = (np.nanmin(x), np.nanmax(x)) if x.dtype.kind in "fiub" and x.size else (None, None)
