@@ -178,6 +178,27 @@ def test_edmonds_karp_matches_pymaxflow_and_the_cut_capacity():
         np.testing.assert_allclose(flow, g.maxflow(), rtol=1e-9)
 
 
+def test_graph_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="square"):
+        edmonds_karp(np.zeros((2, 3)), 0, 1)
+    with pytest.raises(ValueError, match="capacities must be >= 0"):
+        edmonds_karp(-np.ones((2, 2)), 0, 1)
+    with pytest.raises(ValueError, match="NaN"):
+        edmonds_karp(np.array([[0.0, np.nan], [0.0, 0.0]]), 0, 1)
+    with pytest.raises(ValueError, match="sink must be a node index in 0..1"):
+        edmonds_karp(np.ones((2, 2)), 0, 2)
+    with pytest.raises(ValueError, match="must differ"):
+        edmonds_karp(np.ones((2, 2)), 1, 1)
+    with pytest.raises(ValueError, match="3 dimensions"):
+        compute_beta(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="beta must be >= 0"):
+        nlink_weights(np.zeros((3, 3, 3)), -1.0)
+    with pytest.raises(ValueError, match="cost_bg must be >= 0"):
+        dense_capacities(np.ones((2, 2)), -np.ones((2, 2)), np.zeros((4, 2, 2)))
+    with pytest.raises(ValueError, match=r"weights must have shape \(4, 2, 2\)"):
+        dense_capacities(np.ones((2, 2)), np.ones((2, 2)), np.zeros((4, 2, 3)))
+
+
 def test_grid_cut_is_the_brute_force_minimum_also_when_reused():
     rng = np.random.default_rng(6)
     h, w = 3, 4

@@ -25,6 +25,8 @@ from collections import deque
 
 import numpy as np
 
+from ..checks import check_array, check_positive
+
 __all__ = ["OFFSETS", "compute_beta", "nlink_weights", "smoothness_energy", "edmonds_karp",
            "dense_capacities"]
 
@@ -56,7 +58,13 @@ def compute_beta(z: np.ndarray) -> float:
     -------
     float
         0 for a constant image (no contrast: every cut costs the full :math:`\\gamma`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a float array of shape (H, W, 3), or NaN / infinite values.
     """
+    check_array(z, "z", ndim=3, last_dim=3)
     total, count = 0.0, 0
     for dy, dx in OFFSETS:
         a, b = _pair_views(z, dy, dx)
@@ -83,7 +91,15 @@ def nlink_weights(z: np.ndarray, beta: float, gamma: float = 50.0) -> np.ndarray
         ``w[d, y, x]`` is the weight of the edge from pixel ``(y, x)`` to
         ``(y, x) + OFFSETS[d]``: :math:`\\gamma / \\mathrm{dist} \\cdot \\exp(-\\beta \\lVert \\Delta z \\rVert^2)`,
         0 where that neighbour falls outside the image.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``z`` not a finite float (H, W, 3) array, or a negative ``beta`` or ``gamma``.
     """
+    check_array(z, "z", ndim=3, last_dim=3)
+    check_positive(beta, "beta", strict=False)
+    check_positive(gamma, "gamma", strict=False)
     h, w = z.shape[:2]
     weights = np.zeros((len(OFFSETS), h, w))
     for d, (dy, dx) in enumerate(OFFSETS):
@@ -130,8 +146,20 @@ def dense_capacities(cost_fg: np.ndarray, cost_bg: np.ndarray, weights: np.ndarr
     Returns
     -------
     (H*W + 2, H*W + 2) float64
+
+    Raises
+    ------
+    TypeError, ValueError
+        Costs that are not finite, non-negative float (H, W) arrays of one shape, or
+        ``weights`` not of shape (4, H, W).
     """
+    check_array(cost_fg, "cost_fg", ndim=2)
     h, w = cost_fg.shape
+    check_array(cost_bg, "cost_bg", shape=(h, w))
+    check_array(weights, "weights", shape=(len(OFFSETS), h, w))
+    for name, c in (("cost_fg", cost_fg), ("cost_bg", cost_bg), ("weights", weights)):
+        if (np.asarray(c) < 0).any():
+            raise ValueError(f"{name} must be >= 0 (capacities), got a minimum of {float(np.min(c)):g}")
     n = h * w
     cap = np.zeros((n + 2, n + 2))
     cap[n, :n] = cost_bg.ravel()
@@ -166,9 +194,26 @@ def edmonds_karp(capacity: np.ndarray, source: int, sink: int) -> tuple[float, n
         The maximum flow value = the minimum cut capacity.
     source_side : (V,) bool
         True for the nodes on the source side of the minimum cut.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``capacity`` not a finite, non-negative, square float matrix; ``source`` or
+        ``sink`` not distinct node indices.
     """
+    check_array(capacity, "capacity", ndim=2, dtype="numeric")
+    capacity = np.asarray(capacity)
+    n = capacity.shape[0]
+    if capacity.shape != (n, n):
+        raise ValueError(f"capacity must be a square (V, V) matrix, got shape {capacity.shape}")
+    if (np.asarray(capacity) < 0).any():
+        raise ValueError(f"capacities must be >= 0, got a minimum of {float(np.min(capacity)):g}")
+    for name, node in (("source", source), ("sink", sink)):
+        if not isinstance(node, (int, np.integer)) or isinstance(node, bool) or not 0 <= node < n:
+            raise ValueError(f"{name} must be a node index in 0..{n - 1}, got {node!r}")
+    if source == sink:
+        raise ValueError(f"source and sink must differ, got {source} for both")
     residual = np.array(capacity, dtype=np.float64)
-    n = residual.shape[0]
     flow = 0.0
     tol = 1e-12 * max(1.0, float(residual.max(initial=0.0)))
     while True:
