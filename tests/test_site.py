@@ -90,7 +90,9 @@ def test_every_page_loads_cleanly_in_chromium(site):
             assert response.status == 200, rel
             source = (html / rel).read_text()
             if re.search(r'class="math', source):
-                page.wait_for_selector("mjx-container", timeout=20000)
+                # "attached", not "visible": maths in a heading also sits in the page-contents
+                # sidebar, which a narrow window hides.
+                page.wait_for_selector("mjx-container", state="attached", timeout=20000)
                 raw = page.evaluate("""() => [...document.querySelectorAll('.math')]
                     .filter(e => !e.querySelector('mjx-container')).length""")
                 if raw:
