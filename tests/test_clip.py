@@ -1,0 +1,358 @@
+"""Tests of vklib.clip: the loss against open_clip and a loop reference, the distributed
+gather with two gloo processes, zero-shot classifiers against open_clip's, retrieval
+recall against a loop, the tiny open_clip model offline, and the pretrained switch."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from vklib import clip as vc
+
+open_clip = pytest.importorskip("open_clip")
+
+
+def _features(n=8, d=16, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    i = F.normalize(torch.randn(n, d, generator=g, dtype=dtype), dim=1)
+    t = F.normalize(torch.randn(n, d, generator=g, dtype=dtype), dim=1)
+    return i, t
+
+
+# ----------------------------------------------------------------------------- loss
+
+
+@pytest.mark.parametrize("n,d,scale", [(2, 4, 1.0), (8, 16, 14.285714), (33, 64, 100.0)])
+def test_loss_equals_open_clip(n, d, scale):
+    i, t = _features(n, d, seed=n, dtype=torch.float32)
+    ours = vc.clip_loss(i, t, torch.tensor(scale))
+    theirs = open_clip.loss.ClipLoss()(i, t, torch.tensor(scale))
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_loss_equals_loop_reference(seed):
+    i, t = _features(6, 5, seed=seed)
+    scale = 1.0 + 20.0 * seed
+    got = float(vc.clip_loss(i, t, scale))
+    assert abs(got - vc.clip_loss_reference(i, t, scale)) < 1e-6
+
+
+def test_loop_reference_differs_when_pairs_shuffled():
+    # the reference can fail: swapping two texts changes the positives
+    i, t = _features(5, 4, seed=3)
+    t2 = t[[1, 0, 2, 3, 4]]
+    assert abs(vc.clip_loss_reference(i, t, 10.0) - vc.clip_loss_reference(i, t2, 10.0)) > 1e-3
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 64])
+def test_all_equal_features_give_log_n(n):
+    f = F.normalize(torch.ones(n, 8, dtype=torch.float64), dim=1)
+    assert abs(float(vc.clip_loss(f, f, 37.0)) - math.log(n)) < 1e-12
+
+
+def test_perfect_alignment_approaches_zero():
+    f = torch.eye(4, dtype=torch.float64)
+    assert float(vc.clip_loss(f, f, 100.0)) < 1e-12
+
+
+def test_module_equals_function_and_normalize_option():
+    i, t = _features(8, 16, seed=4)
+    torch.testing.assert_close(vc.ClipLoss()(i, t, 5.0), vc.clip_loss(i, t, 5.0))
+    torch.testing.assert_close(vc.ClipLoss(normalize=True)(3 * i, 0.5 * t, 5.0), vc.clip_loss(i, t, 5.0))
+
+
+def test_loss_keeps_dtype_and_gradcheck():
+    i, t = _features(4, 6, seed=5)
+    i.requires_grad_(True)
+    t.requires_grad_(True)
+    scale = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    assert vc.clip_loss(i, t, scale).dtype == torch.float64
+    assert torch.autograd.gradcheck(lambda a, b, s: vc.clip_loss(a, b, s), (i, t, scale))
+    assert vc.clip_loss(i.float(), t.float(), 3.0).dtype == torch.float32
+
+
+def test_loss_bad_input():
+    i, t = _features(4, 8)
+    with pytest.raises(ValueError, match="same number of pairs"):
+        vc.clip_loss(i, t[:3], 1.0)
+    with pytest.raises(ValueError, match="same embedding width"):
+        vc.clip_loss(i, t[:, :5], 1.0)
+    bad = i.clone()
+    bad[1, 2] = float("nan")
+    with pytest.raises(ValueError, match="finite"):
+        vc.clip_loss(bad, t, 1.0)
+    with pytest.raises(ValueError, match="empty"):
+        vc.clip_loss(i[:0], t[:0], 1.0)
+    with pytest.raises(ValueError, match="2 dimensions"):
+        vc.clip_loss(i[0], t[0], 1.0)
+    with pytest.raises(TypeError, match="torch tensors"):
+        vc.clip_loss(i.numpy(), t.numpy(), 1.0)
+    with pytest.raises(TypeError, match="floating"):
+        vc.clip_loss(i.long(), t.long(), 1.0)
+    with pytest.raises(ValueError, match="exp\\(t\\) > 0"):
+        vc.clip_loss(i, t, -2.0)
+    with pytest.raises(ValueError, match="scalar"):
+        vc.clip_loss(i, t, torch.ones(2))
+
+
+# ----------------------------------------------------------------------- distributed
+
+
+def _worker(rank, world, init_file, out_dir):
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        i, t = _features(8, 6, seed=11)
+        n = i.shape[0] // world
+        mine_i = i[rank * n:(rank + 1) * n].clone().requires_grad_(True)
+        mine_t = t[rank * n:(rank + 1) * n].clone().requires_grad_(True)
+        loss = vc.clip_loss(mine_i, mine_t, 7.0)
+        loss.backward()
+        torch.save({"loss": loss.detach(), "gi": mine_i.grad, "gt": mine_t.grad}, os.path.join(out_dir, f"{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_process_gloo_loss_and_gradients_equal_single_process(tmp_path):
+    import torch.multiprocessing as mp
+
+    mp.spawn(_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    i, t = _features(8, 6, seed=11)
+    i.requires_grad_(True)
+    t.requires_grad_(True)
+    loss = vc.clip_loss(i, t, 7.0)
+    loss.backward()
+    for rank in range(2):
+        got = torch.load(tmp_path / f"{rank}.pt", weights_only=True)
+        torch.testing.assert_close(got["loss"], loss.detach(), rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(got["gi"], i.grad[rank * 4:(rank + 1) * 4], rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(got["gt"], t.grad[rank * 4:(rank + 1) * 4], rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------------ zero-shot
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model = vc.create_tiny_clip(seed=0).eval()
+    return model, vc.get_tokenizer()
+
+
+def test_format_prompts_and_bad_input():
+    assert vc.format_prompts(["cat", "dog"], ["a {}", "the {}."]) == ["a cat", "the cat.", "a dog", "the dog."]
+    with pytest.raises(ValueError, match="classnames must hold at least one"):
+        vc.format_prompts([], ["a {}"])
+    with pytest.raises(ValueError, match="templates must hold at least one"):
+        vc.format_prompts(["cat"], [])
+    with pytest.raises(ValueError, match="exactly one '\\{\\}'"):
+        vc.format_prompts(["cat"], ["a photo"])
+    with pytest.raises(TypeError, match="the string"):
+        vc.format_prompts("cat", ["a {}"])
+    with pytest.raises(TypeError, match="must hold strings"):
+        vc.format_prompts(["cat", 3], ["a {}"])
+
+
+def test_zero_shot_classifier_equals_open_clip(tiny):
+    from open_clip.zero_shot_classifier import build_zero_shot_classifier as oc_build
+
+    model, tok = tiny
+    names = ["red circle", "blue star", "green square"]
+    templates = ["a {}", "a small {}", "a large {} on a plain background"]
+    ours = vc.build_zero_shot_classifier(model, tok, names, templates, batch_size=4)
+    theirs = oc_build(model, tok, names, templates, num_classes_per_batch=2)
+    assert ours.shape == (3, 64)
+    torch.testing.assert_close(ours, theirs.T, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(ours.norm(dim=1), torch.ones(3), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="at least one"):
+        vc.build_zero_shot_classifier(model, tok, [], templates)
+    with pytest.raises(ValueError, match="exactly one"):
+        vc.build_zero_shot_classifier(model, tok, names, ["no placeholder"])
+
+
+def test_ensemble_text_embeddings_single_template_is_normalisation():
+    e = torch.randn(5, 1, 8, dtype=torch.float64)
+    torch.testing.assert_close(vc.ensemble_text_embeddings(e), F.normalize(e[:, 0], dim=1))
+    e = torch.randn(3, 4, 8, dtype=torch.float64)
+    loop = torch.stack([sum(e[c, k] / e[c, k].norm() for k in range(4)) for c in range(3)])
+    torch.testing.assert_close(vc.ensemble_text_embeddings(e), loop / loop.norm(dim=1, keepdim=True))
+    with pytest.raises(ValueError, match="3 dimensions"):
+        vc.ensemble_text_embeddings(torch.randn(3, 8))
+
+
+def test_zero_shot_predict_and_logits():
+    w = torch.eye(3)
+    x = F.normalize(torch.tensor([[0.1, 2.0, 0.0], [0.0, 0.1, -1.0], [5.0, 1.0, 1.0]]), dim=1)
+    assert vc.zero_shot_predict(x, w).tolist() == [1, 1, 0]
+    torch.testing.assert_close(vc.zero_shot_logits(x, w, 10.0), 10.0 * x)
+    with pytest.raises(ValueError, match="width"):
+        vc.zero_shot_predict(x, torch.eye(4))
+    with pytest.raises(ValueError, match="finite"):
+        vc.zero_shot_predict(torch.full((1, 3), float("nan")), w)
+
+
+def _recall_loop(sim, k):
+    sim = np.asarray(sim, np.float64)
+    hits = 0
+    for q in range(sim.shape[0]):
+        above = sum(1 for j in range(sim.shape[1]) if j != q and sim[q, j] >= sim[q, q])
+        hits += above < k
+    return hits / sim.shape[0]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_recall_at_k_equals_loop(seed):
+    rng = np.random.default_rng(seed)
+    sim = rng.normal(size=(20, 20))
+    sim[np.arange(20), np.arange(20)] += rng.normal(1.0, 1.0, 20)
+    for k in (1, 3, 5, 20):
+        assert vc.recall_at_k(torch.as_tensor(sim), k) == pytest.approx(_recall_loop(sim, k))
+
+
+def test_recall_known_values_and_bad_input():
+    assert vc.recall_at_k(torch.eye(5), 1) == 1.0
+    assert vc.recall_at_k(torch.ones(5, 5), 1) == 0.0  # ties count against the query
+    assert vc.recall_at_k(torch.ones(5, 5), 5) == 1.0
+    f = torch.eye(4)
+    # texts 0 and 1 are closer to the other image than to their own (rank 1); 2 and 3 match (rank 0)
+    t = F.normalize(f[[1, 0, 2, 3]] + 0.5 * f, dim=1)
+    r = vc.retrieval_recall(f, t, ks=(1, 2))
+    assert r == {"image_to_text@1": 0.5, "text_to_image@1": 0.5, "image_to_text@2": 1.0, "text_to_image@2": 1.0}
+    with pytest.raises(ValueError, match="square"):
+        vc.recall_at_k(torch.ones(3, 4), 1)
+    with pytest.raises(ValueError, match="at most"):
+        vc.recall_at_k(torch.ones(3, 3), 4)
+    # exact ties count against the query: a swapped pair of one-hot texts ties with two zero scores
+    r = vc.retrieval_recall(f, f[[1, 0, 2, 3]], ks=(2,))
+    assert r == {"image_to_text@2": 0.5, "text_to_image@2": 0.5}
+    with pytest.raises(ValueError, match="same shape"):
+        vc.retrieval_recall(torch.ones(3, 4), torch.ones(2, 4))
+
+
+# ------------------------------------------------------------------- the tiny model
+
+
+def test_tiny_model_is_a_registered_open_clip_model(tiny):
+    model, _ = tiny
+    assert vc.TINY_NAME in open_clip.list_models()
+    assert isinstance(model, open_clip.CLIP)
+    assert model.visual.image_size == (48, 48)
+    assert model.context_length == 32  # the scene captions need at most 14 tokens
+    n_params = sum(p.numel() for p in model.parameters())
+    assert 2_000_000 < n_params < 5_000_000
+    # the same seed gives the same weights; another seed does not
+    again = vc.create_tiny_clip(seed=0)
+    other = vc.create_tiny_clip(seed=1)
+    torch.testing.assert_close(again.visual.proj, model.visual.proj)
+    assert not torch.equal(other.visual.proj, model.visual.proj)
+
+
+def test_tiny_config_file_equals_the_package_constant():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "clip" / "vklib-tiny.json"
+    assert json.loads(path.read_text()) == vc.TINY_CONFIG
+
+
+def test_tokenizer_and_model_work_offline(monkeypatch, tiny):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    tok = vc.get_tokenizer()
+    tokens = tok(["a small red circle at the top left on a striped background", "a dog"])
+    assert tokens.shape == (2, 32) and tokens.dtype == torch.long
+    assert tokens[1, :4].tolist() == [49406, 320, 1929, 49407]  # <start> a dog <end>
+    assert int(tokens[1, 4:].abs().sum()) == 0  # zero padding
+    full = open_clip.tokenize(["a small red circle at the top left on a striped background", "a dog"])
+    assert full.shape == (2, 77)  # CLIP's context; the tiny model's tokenizer only pads less
+    torch.testing.assert_close(tokens, full[:, :32])
+    assert int(full[:, 32:].abs().sum()) == 0
+    model, _ = tiny
+    from vklib.data import make_scenes
+
+    scenes = make_scenes(3, size=48, seed=0)
+    with torch.no_grad():
+        out = model(vc.scenes_to_tensor(scenes.images, model), tok(scenes.captions))
+    assert out["image_features"].shape == (3, 64) and out["text_features"].shape == (3, 64)
+    torch.testing.assert_close(out["image_features"].norm(dim=1), torch.ones(3))
+    assert float(out["logit_scale"]) == pytest.approx(1 / 0.07, rel=1e-5)
+
+
+def test_scene_templates():
+    from vklib.data import BACKGROUNDS, POSITIONS, SIZES
+
+    all_templates = vc.scene_templates()
+    assert len(all_templates) == len(SIZES) * len(POSITIONS) * len(BACKGROUNDS) == 135
+    assert all_templates[0] == "a small {} at the top left on a plain background"
+    assert all_templates[-1] == "a large {} at the bottom right on a gradient background"
+    assert len(set(all_templates)) == 135
+    # a template filled with a class name is a caption the scene generator can write
+    from vklib.data import make_scenes
+
+    s = make_scenes(1, size=48, seed=3)
+    a = s.attributes(0)
+    filled = vc.scene_templates(sizes=[a["size"]], positions=[a["position"]], backgrounds=[a["background"]])
+    assert vc.format_prompts([f"{a['color']} {a['shape']}"], filled) == [a["caption"]]
+    with pytest.raises(ValueError, match="size must be one of"):
+        vc.scene_templates(sizes=["huge"])
+    with pytest.raises(ValueError, match="at least one"):
+        vc.scene_templates(backgrounds=[])
+    with pytest.raises(TypeError, match="the string"):
+        vc.scene_templates(positions="at the top")
+
+
+def test_scenes_to_tensor():
+    from vklib.data import make_scenes
+
+    img = make_scenes(2, size=48, seed=0).images
+    x = vc.scenes_to_tensor(img)
+    assert x.shape == (2, 3, 48, 48)
+    np.testing.assert_array_equal(x.permute(0, 2, 3, 1).numpy(), img)
+    x = vc.scenes_to_tensor(img, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+    np.testing.assert_allclose(x[0, 1].numpy(), (img[0, :, :, 1] - 0.5) / 0.25, rtol=1e-6)
+    model = vc.create_tiny_clip(seed=0)
+    with pytest.raises(ValueError, match="48 x 48"):
+        vc.scenes_to_tensor(make_scenes(1, size=32).images, model)
+    with pytest.raises(TypeError, match="NumPy"):
+        vc.scenes_to_tensor(torch.zeros(1, 48, 48, 3))
+    with pytest.raises(ValueError, match="C = 3"):
+        vc.scenes_to_tensor(np.zeros((1, 48, 48), np.float32))
+
+
+def test_training_lowers_the_loss():
+    from vklib.data import make_scenes
+
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    model = vc.create_tiny_clip(seed=0)
+    scenes = make_scenes(32, size=48, seed=0)
+    tokens = vc.get_tokenizer()(scenes.captions)
+    images = vc.scenes_to_tensor(scenes.images, model)
+    # 32 pairs seen 20 times each: the model must at least memorise them
+    history = vc.train_clip(model, tokens, images, epochs=20, batch_size=16, lr=2e-3, warmup=5, progress=False)
+    assert len(history.loss) == 40
+    assert np.mean(history.loss[:2]) > 0.9 * np.log(16)  # starts at chance
+    assert np.mean(history.loss[-4:]) < 0.5 * np.log(16)
+    assert max(history.logit_scale) <= 100.0 + 1e-4
+    assert not model.training
+    with pytest.raises(ValueError, match="same number of pairs"):
+        vc.train_clip(model, tokens[:10], images, progress=False)
+    with pytest.raises(ValueError, match="batch_size must be at most"):
+        vc.train_clip(model, tokens, images, batch_size=33, progress=False)
+
+
+# ------------------------------------------------------------------ pretrained switch
+
+
+def test_pretrained_fails_fast_and_clearly_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    t0 = time.perf_counter()
+    with pytest.raises(ConnectionError, match="ViT-B-32.*offline.*USE_PRETRAINED = False"):
+        vc.load_pretrained_clip()
+    assert time.perf_counter() - t0 < 2.0

@@ -1,0 +1,165 @@
+"""The book's tiny CLIP: a registered open_clip model config trained from scratch offline.
+
+``vklib-tiny`` is an ordinary open_clip architecture (``data/clip/vklib-tiny.json``,
+shipped inside the package as :data:`TINY_CONFIG`), so every open_clip tool works on it:
+
+* image tower: a ViT on 48 x 48 images, 6 x 6 patches (64 tokens + class token),
+  width 96, 3 layers of 3 heads;
+* text tower: a causal transformer over open_clip's BPE tokens (vocabulary 49,408, so
+  open_clip's own tokenizer works unchanged), width 64, 2 layers of 4 heads, pooled at
+  the end-of-text token. Its context is 32 tokens instead of CLIP's 77: the longest
+  scene caption is 14 tokens with the start and end markers, and the shorter context
+  makes the text tower about 2.4 times cheaper to train on a CPU.
+  ``open_clip.get_tokenizer("vklib-tiny")`` reads the context length from the config
+  and pads (or truncates) to 32;
+* a joint 64-dimensional embedding and the learnable logit scale, initialised to 1 / 0.07.
+
+About 3.5 M parameters, 3.2 M of them the token-embedding table. Nothing is downloaded:
+the weights start random (``pretrained=None``) and the tokenizer's vocabulary ships
+inside open_clip.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import numpy as np
+import torch
+
+from ..checks import check_image
+
+__all__ = ["TINY_NAME", "TINY_CONFIG", "register_tiny_clip", "create_tiny_clip", "get_tokenizer", "scenes_to_tensor",
+           "scene_templates"]
+
+TINY_NAME = "vklib-tiny"
+
+#: The open_clip model config of the tiny CLIP (identical to ``data/clip/vklib-tiny.json``).
+TINY_CONFIG = {
+    "embed_dim": 64,
+    "vision_cfg": {"image_size": 48, "patch_size": 6, "width": 96, "head_width": 32, "layers": 3, "mlp_ratio": 2.0},
+    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 4, "layers": 2, "mlp_ratio": 2.0},
+}
+
+
+def register_tiny_clip(name: str = TINY_NAME, config: dict | None = None) -> str:
+    """Register ``config`` (default :data:`TINY_CONFIG`) as the open_clip model ``name``; return ``name``.
+
+    Registering again replaces the entry, so this is safe to call many times.
+    """
+    import open_clip.factory
+
+    open_clip.factory._MODEL_CONFIGS[name] = copy.deepcopy(config if config is not None else TINY_CONFIG)
+    return name
+
+
+def create_tiny_clip(*, seed: int = 0, device=None, name: str = TINY_NAME, config: dict | None = None):
+    """A freshly initialised tiny CLIP from ``open_clip.create_model(name, pretrained=None)``.
+
+    Parameters
+    ----------
+    seed : int, keyword-only
+        Seeds torch's generator before the weights are drawn (the same seed gives the same model).
+    device : torch.device or str, optional
+        Where to put the model (default CPU).
+    name, config : optional
+        Register a variant under another name (e.g. a wider model for the GPU profile).
+
+    Returns
+    -------
+    open_clip.CLIP
+        With ``output_dict=True``: ``model(images, tokens)`` returns a dict with the
+        normalised ``image_features``, ``text_features`` and the exponentiated ``logit_scale``.
+    """
+    import open_clip
+
+    register_tiny_clip(name, config)
+    torch.manual_seed(seed)
+    # open_clip logs a warning that no pretrained weights were loaded: that is the point here.
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        model = open_clip.create_model(name, pretrained=None, output_dict=True)
+    finally:
+        logger.setLevel(level)
+    return model.to(device if device is not None else "cpu")
+
+
+def get_tokenizer(name: str = TINY_NAME):
+    """open_clip's tokenizer for the registered model (the BPE ``SimpleTokenizer``, offline)."""
+    import open_clip
+
+    if name == TINY_NAME:
+        register_tiny_clip()
+    return open_clip.get_tokenizer(name)
+
+
+def scenes_to_tensor(images, model=None, *, mean=None, std=None) -> torch.Tensor:
+    """NumPy scenes ``(N, H, W, 3)`` in [0, 1] -> normalised torch ``(N, 3, H, W)`` float32.
+
+    Uses the model's ``preprocess_cfg`` mean and standard deviation (OpenAI's CLIP values
+    for open_clip models) unless ``mean`` / ``std`` are given. No resizing: the scenes must
+    already have the model's image size.
+    """
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"images must be a NumPy array (N, H, W, 3), got {type(images).__name__}")
+    check_image(images, "images", batch=True)
+    if model is not None:
+        cfg = model.visual.preprocess_cfg
+        mean = cfg["mean"] if mean is None else mean
+        std = cfg["std"] if std is None else std
+        size = model.visual.image_size
+        size = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+        if tuple(images.shape[1:3]) != size:
+            raise ValueError(f"images must be {size[0]} x {size[1]} pixels for this model, got {tuple(images.shape[1:3])}")
+    mean = torch.tensor((0.0, 0.0, 0.0) if mean is None else mean, dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor((1.0, 1.0, 1.0) if std is None else std, dtype=torch.float32).view(1, 3, 1, 1)
+    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).permute(0, 3, 1, 2)
+    return (x - mean) / std
+
+
+def scene_templates(*, sizes=None, positions=None, backgrounds=None) -> list[str]:
+    """Prompt templates shaped like the scene captions, one per combination of the nuisance attributes.
+
+    ``"a {size} {} {position} on a {background} background"`` for every size, position and
+    background given (default: all of :data:`vklib.data.SIZES`, :data:`~vklib.data.POSITIONS`
+    and :data:`~vklib.data.BACKGROUNDS`), sizes outermost, then positions, then backgrounds.
+    The ``{}`` is where :func:`vklib.clip.zero_shot.format_prompts` puts a class name such as
+    ``"red star"``. Averaging the text embeddings over these templates (prompt ensembling)
+    marginalises the attributes that the class name leaves out.
+
+    Parameters
+    ----------
+    sizes, positions, backgrounds : sequence of str, keyword-only, optional
+        Subsets of the names in :mod:`vklib.data`, in the order wanted.
+
+    Returns
+    -------
+    list of str, length ``len(sizes) * len(positions) * len(backgrounds)``
+
+    Raises
+    ------
+    ValueError
+        An unknown name or an empty list.
+
+    Examples
+    --------
+    >>> scene_templates(sizes=["small"], positions=["at the top"], backgrounds=["plain", "striped"])
+    ['a small {} at the top on a plain background', 'a small {} at the top on a striped background']
+    """
+    from ..checks import check_in
+    from ..data import BACKGROUNDS, POSITIONS, SIZES
+
+    chosen = []
+    for name, values, options in (("sizes", sizes, tuple(SIZES)), ("positions", positions, POSITIONS),
+                                  ("backgrounds", backgrounds, BACKGROUNDS)):
+        values = options if values is None else values
+        if isinstance(values, str):
+            raise TypeError(f"{name} must be a list of names, got the string {values!r}")
+        if len(values) == 0:
+            raise ValueError(f"{name} must hold at least one name, got an empty {type(values).__name__}")
+        for v in values:
+            check_in(v, name[:-1], options)
+        chosen.append(list(values))
+    return [f"a {z} {{}} {p} on a {b} background" for z in chosen[0] for p in chosen[1] for b in chosen[2]]
