@@ -1,0 +1,171 @@
+"""The SimCLR ablation of chapter 5: the paper's key findings at small scale.
+
+Run (seeded, reproducible; about 5 minutes of CPU time in all)::
+
+    python -m vklib.experiments.simclr_ablation            # all runs -> data/simclr/ablation.{json,csv}
+    python -m vklib.experiments.simclr_ablation --only baseline --out /tmp/x   # one row
+    python -m vklib.experiments.simclr_ablation --profile gpu                  # bigger runs
+
+Every run pre-trains the same small ResNet (``SmallResNet(16)``, seed 0) with NT-Xent on
+the same unlabelled scenes, changing one thing from the baseline (crop + colour of strength
+1, temperature 0.5, batch 128), then freezes the encoder and measures the shape-class
+linear-probe and k-NN accuracy on held-out labelled scenes (:data:`TASK`). The baseline
+is also probed *after* the projection head (``z = g(h)``), and two references are added:
+the untrained (random) encoder and the same encoder trained with labels (supervised).
+Data-parallel training of the same loop: ``torchrun ... -m vklib.simclr.ddp``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+#: The evaluation task: classify the shape (6 classes) of scenes with one shape on a plain background.
+TASK = {
+    "labels": "shape class (circle, square, triangle, diamond, star, cross), 6 classes, chance 1/6",
+    "scenes": {"backgrounds": ["plain"], "max_distractors": 0},
+}
+
+PROFILES = {
+    # n_pretrain unlabelled scenes; n_probe labelled scenes for the probe; n_test held out
+    "cpu": {"size": 32, "width": 16, "n_pretrain": 2048, "n_probe": 2000, "n_test": 1000, "epochs": 3},
+    "gpu": {"size": 32, "width": 32, "n_pretrain": 16384, "n_probe": 4000, "n_test": 2000, "epochs": 50},
+}
+
+BASELINE = {"crop": True, "color": True, "strength": 1.0, "temperature": 0.5, "batch_size": 128}
+
+#: name -> (finding of the paper it tests, changes from BASELINE)
+RUNS = {
+    "baseline": ("crop + colour (s = 1), tau = 0.5, batch 128", {}),
+    "crop only": ("composition matters: crop alone is weak (paper fig. 5)", {"color": False}),
+    "colour only": ("composition matters: colour alone is weak (paper fig. 5)", {"crop": False}),
+    "colour s = 0.5": ("stronger colour distortion helps (paper tab. 1)", {"strength": 0.5}),
+    "colour s = 0.25": ("stronger colour distortion helps (paper tab. 1)", {"strength": 0.25}),
+    "tau = 0.1": ("temperature matters (paper tab. 5)", {"temperature": 0.1}),
+    "tau = 1.0": ("temperature matters (paper tab. 5)", {"temperature": 1.0}),
+    "batch 32": ("bigger batches help at a fixed number of epochs (paper fig. 9)", {"batch_size": 32}),
+    "batch 512": ("bigger batches help at a fixed number of epochs (paper fig. 9)", {"batch_size": 512}),
+}
+
+
+def load_data(profile):
+    from vklib.data import make_scenes
+
+    p = PROFILES[profile]
+    pretrain = make_scenes(p["n_pretrain"], size=p["size"], seed=1, **TASK["scenes"])
+    probe = make_scenes(p["n_probe"], size=p["size"], seed=2, **TASK["scenes"])
+    test = make_scenes(p["n_test"], size=p["size"], seed=3, **TASK["scenes"])
+    return pretrain, probe, test
+
+
+def evaluate(encoder, probe, test, *, head=None):
+    """Linear-probe and k-NN accuracy of ``encoder`` (followed by ``head`` if given) on the shape labels."""
+    import torch
+
+    from vklib.simclr import extract_features, knn_accuracy, linear_probe
+
+    net = encoder if head is None else torch.nn.Sequential(encoder, head)
+    a = extract_features(net, probe.images)
+    b = extract_features(net, test.images)
+    return {"linear_probe": linear_probe(a, probe.labels, b, test.labels),
+            "knn": knn_accuracy(a, probe.labels, b, test.labels, k=20)}
+
+
+def run_simclr(name, profile="cpu", *, data=None, device=None, progress=False):
+    """Pre-train with the settings of ``RUNS[name]`` and evaluate; returns one row (dict) or two for the baseline."""
+    import torch
+
+    from vklib.simclr import SimCLR, SmallResNet, train_simclr
+
+    p = PROFILES[profile]
+    pretrain, probe, test = data or load_data(profile)
+    cfg = {**BASELINE, **RUNS[name][1]}
+    torch.manual_seed(0)
+    model = SimCLR(SmallResNet(p["width"]))
+    if device is not None:
+        model = model.to(device)
+    t0 = time.perf_counter()
+    history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=cfg["batch_size"],
+                           temperature=cfg["temperature"], seed=0, device=device, progress=progress,
+                           augment={"crop": cfg["crop"], "color": cfg["color"], "strength": cfg["strength"]})
+    seconds = time.perf_counter() - t0
+    row = {"run": name, "finding": RUNS[name][0], **cfg, "representation": "h = f(x)",
+           **evaluate(model.encoder, probe, test), "final_loss": history["epoch_loss"][-1],
+           "steps": len(history["loss"]), "seconds": seconds}
+    rows = [row]
+    if name == "baseline":
+        rows.append({**row, "run": "baseline, after head", "finding": "h before g is better than z (paper fig. 8)",
+                     "representation": "z = g(h)", **evaluate(model.encoder, probe, test, head=model.head)})
+    return rows, model, history
+
+
+def run_references(profile="cpu", *, data=None, device=None, progress=False):
+    """The random (untrained) encoder and the supervised encoder of the same size."""
+    import torch
+
+    from vklib.simclr import SmallResNet, train_supervised
+
+    p = PROFILES[profile]
+    pretrain, probe, test = data or load_data(profile)
+    torch.manual_seed(0)
+    encoder = SmallResNet(p["width"])
+    if device is not None:
+        encoder = encoder.to(device)
+    rows = [{"run": "random encoder", "finding": "reference: no training", "representation": "h = f(x)",
+             **evaluate(encoder, probe, test)}]
+    t0 = time.perf_counter()
+    # Supervised: the same encoder trained with the labels of the probe split (crop + flip), then probed.
+    train_supervised(encoder, probe.images, probe.labels, num_classes=6, epochs=3 * p["epochs"], batch_size=128,
+                     seed=0, device=device, progress=progress)
+    rows.append({"run": "supervised encoder", "finding": "reference: trained with the probe split's labels",
+                 "representation": "h = f(x)", **evaluate(encoder, probe, test),
+                 "seconds": time.perf_counter() - t0})
+    return rows
+
+
+COLUMNS = ["run", "finding", "crop", "color", "strength", "temperature", "batch_size", "representation",
+           "linear_probe", "knn", "final_loss", "steps", "seconds"]
+
+
+def main(argv=None) -> int:
+    import torch
+
+    parser = argparse.ArgumentParser(description="SimCLR ablation at small scale (chapter 5)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="cpu")
+    parser.add_argument("--only", action="append", choices=sorted(RUNS) + ["references"],
+                        help="run only these rows (repeatable)")
+    parser.add_argument("--out", default="data/simclr", help="output folder for ablation.json and ablation.csv")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    data = load_data(args.profile)
+    names = args.only or ["references", *RUNS]
+    rows = []
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        new = (run_references(args.profile, data=data, device=device) if name == "references"
+               else run_simclr(name, args.profile, data=data, device=device)[0])
+        for row in new:
+            print(f"{row['run']:<22} probe {row['linear_probe']:.3f}  k-NN {row['knn']:.3f}", flush=True)
+        rows += new
+        result = {"command": "python -m vklib.experiments.simclr_ablation"
+                             + ("" if args.profile == "cpu" else f" --profile {args.profile}"),
+                  "profile": args.profile, "settings": PROFILES[args.profile], "task": TASK,
+                  "baseline": BASELINE, "torch": torch.__version__, "device": device.type, "rows": rows}
+        (out / "ablation.json").write_text(json.dumps(result, indent=1) + "\n")  # rewritten after every run
+        with open(out / "ablation.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
