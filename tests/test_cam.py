@@ -197,6 +197,16 @@ def test_recorder_removes_hook_on_error():
     assert len(model.relu._forward_hooks) == 0
 
 
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(64, 64), (16, 40), (5, 3), (8, 8)])
+def test_upsample_equals_interpolate(size, align_corners):
+    """The separable (matrix) bilinear resizing gives F.interpolate's numbers, up and down."""
+    maps = torch.rand(2, 7, 8, 6, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    expected = torch.nn.functional.interpolate(maps, size=size, mode="bilinear", align_corners=align_corners)
+    torch.testing.assert_close(upsample(maps, size, align_corners=align_corners), expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(upsample(maps[0], size, align_corners=align_corners), expected[0], rtol=0, atol=1e-12)
+
+
 def test_minmax_and_upsample():
     m = torch.tensor([[[1.0, 3.0], [5.0, 9.0]], [[2.0, 2.0], [2.0, 2.0]]])
     n = minmax_normalize(m)
@@ -357,6 +367,21 @@ def test_pointing_games():
     torch.testing.assert_close(energy_pointing_game(s, masks), torch.tensor([1.0, 0.5, 0.0]))
 
 
+def test_pointing_game_ignores_rounding_level_ties():
+    # A plateau of two maxima: (1, 1) on the object, (3, 3) off it. Rounding noise of either
+    # sign must not move the peak: it is the first pixel of the plateau in raster order.
+    masks = torch.zeros(1, 5, 5, dtype=torch.bool)
+    masks[0, 1, 1] = True
+    for noise in (0.0, 1e-7, -1e-7):
+        s = torch.zeros(1, 5, 5)
+        s[0, 1, 1] = 1.0
+        s[0, 3, 3] = 1.0 + noise
+        assert pointing_game(s, masks).tolist() == [True]
+        assert pointing_game(s, masks, rtol=0.0).tolist() == [noise <= 0]  # exact argmax: rounding decides
+    with pytest.raises(ValueError, match="rtol"):
+        pointing_game(s, masks, rtol=1.0)
+
+
 def test_overlay():
     img = np.full((4, 4, 3), 0.5, np.float32)
     out = overlay(img, np.zeros((4, 4), np.float32), alpha=0.0)
@@ -455,3 +480,27 @@ def test_cuda_maps_and_metrics_match_cpu(images):
     curve = deletion_insertion_curves(model, x, cpu["Grad-CAM"].cuda(), [0, 1, 2], steps=5)
     assert curve.device.type == "cuda"
     torch.testing.assert_close(curve.cpu(), curve_cpu, atol=1e-4, rtol=0)
+
+
+def test_fold_batchnorm_same_scores_and_model_untouched(scene_setup):
+    from vklib.cam import fold_batchnorm
+
+    model, x = scene_setup
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    folded = fold_batchnorm(model)
+    assert folded is not model
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) == 4  # the original keeps its BN
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), model(x), atol=1e-4, rtol=1e-5)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    plain = TinyNonlinear()
+    assert fold_batchnorm(plain.eval()) is plain  # nothing to fold: the model itself
+    layer = model.features[-1]
+    a = ScoreCAM(model, layer, fold_bn=True)(x[:3], targets=[0, 1, 2])
+    b = ScoreCAM(model, layer, fold_bn=False)(x[:3], targets=[0, 1, 2])
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
+    with count_forward_passes(model) as n:  # the folded copy keeps the counting hook
+        ScoreCAM(model, layer)(x[:1])
+    assert n.images > 200  # 1 + up to 256 masked passes (+ 1 black image) per image

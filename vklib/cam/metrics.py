@@ -140,13 +140,20 @@ def _check_masks(saliency, masks) -> None:
         raise ValueError(f"masks must have the saliency's shape {tuple(saliency.shape)}, got {tuple(masks.shape)}")
 
 
-def pointing_game(saliency: torch.Tensor, masks: torch.Tensor, *, tolerance: int = 0) -> torch.Tensor:
+def pointing_game(saliency: torch.Tensor, masks: torch.Tensor, *, tolerance: int = 0,
+                  rtol: float = 1e-5) -> torch.Tensor:
     """``(B,)`` bool: whether each map's maximum falls on the object (Zhang et al., 2018).
 
     A hit when the (first, in raster order) pixel of maximal saliency lies within
     ``tolerance`` pixels (Chebyshev distance) of the ground-truth mask. Zhang et al. use
     15 px on 224 px images; the book's 64 px scenes use 0 by default. A constant map has
     no peak and counts as a miss.
+
+    Upsampled maps often have a plateau of equal maxima (an isolated peak between zeros
+    gives 2 x 2 equal pixels after bilinear upsampling), which float rounding splits one
+    way or another; so pixels within ``rtol`` of the map's range below its maximum count as
+    the maximum, and the first of them in raster order is the peak. The result then does not
+    depend on how the map was computed to the last bit.
 
     References
     ----------
@@ -156,13 +163,17 @@ def pointing_game(saliency: torch.Tensor, masks: torch.Tensor, *, tolerance: int
     _check_masks(saliency, masks)
     tolerance = check_positive(tolerance, "tolerance", strict=False, integer=True)
     b, h, w = saliency.shape
+    if not 0.0 <= rtol < 1.0:
+        raise ValueError(f"rtol must be in [0, 1), got {rtol}")
     flat = saliency.reshape(b, -1)
-    peak = flat.argmax(dim=1)
+    hi, lo = flat.amax(dim=1, keepdim=True), flat.amin(dim=1, keepdim=True)
+    at_max = flat >= hi - rtol * (hi - lo)
+    peak = at_max.to(torch.uint8).argmax(dim=1)  # the first pixel (raster order) at the maximum
     region = masks[:, None].float()
     if tolerance:
         region = F.max_pool2d(region, 2 * tolerance + 1, stride=1, padding=tolerance)
     hit = region.reshape(b, -1).gather(1, peak[:, None]).squeeze(1) > 0
-    return hit & (flat.amax(dim=1) > flat.amin(dim=1))
+    return hit & (hi > lo).squeeze(1)
 
 
 def energy_pointing_game(saliency: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
