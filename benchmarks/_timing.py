@@ -52,6 +52,22 @@ def best_time(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, device
     return statistics.median(times)
 
 
+def cpu_time(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> float:
+    """Median CPU time of this process (all its threads) over ``repeat`` calls of ``fn()``, in seconds.
+
+    Unlike wall-clock time it hardly changes when other processes share the cores, so it
+    gives the single-machine cost on a busy machine.
+    """
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return statistics.median(times)
+
+
 def report(title: str, rows: dict[str, float], *, baseline: str, unit: str = "ms", per: str = "") -> None:
     """Print a table of timings with each row's speed relative to ``baseline``.
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 import warnings
@@ -35,18 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, report  # noqa: E402
-
-
-def cpu_time(fn, *, repeat: int = 5) -> float:
-    """Median CPU time of the process (all its threads) over ``repeat`` calls of ``fn()``, in seconds."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return statistics.median(times)
+from _timing import best_time, cpu_time, report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

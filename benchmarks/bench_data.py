@@ -11,26 +11,14 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _timing import best_time, machine  # noqa: E402
+from _timing import best_time, cpu_time, machine  # noqa: E402
 
 from vklib.data import make_scenes  # noqa: E402
-
-
-def cpu_time(fn, repeat=5):
-    """Median CPU time of this process for ``fn()``: the single-core cost, even on a busy machine."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return statistics.median(times)
 
 
 def main():
