@@ -371,7 +371,7 @@ def test_gpu_paths_keep_device():
     assert nt_xent(z, z.flip(0)).device == x.device
 
 
-def test_committed_ablation_is_complete_and_meets_the_target():
+def test_committed_ablation_is_complete_and_supports_the_text():
     """data/simclr/ablation.json holds every row of the ablation, from the current settings."""
     import json
     from pathlib import Path

@@ -8,8 +8,8 @@ Run (seeded, reproducible; about 40 minutes of CPU time in all, ~20 minutes with
 
 Every run pre-trains the same small ResNet (``SmallResNet(32)``, seed 0) with NT-Xent on
 the same unlabelled scenes, changing one thing from the baseline (colour distortion of
-strength 1 with flip and blur, no crop; temperature 0.2, batch 128), then freezes the encoder and measures the shape-class
-linear-probe and k-NN accuracy on held-out labelled scenes (:data:`TASK`). The baseline
+strength 1 with flip and blur, no crop; temperature 0.2, batch 128), then freezes the
+encoder and measures the shape-class linear-probe and k-NN accuracy on held-out labelled scenes (:data:`TASK`). The baseline
 is also probed *after* the projection head (``z = g(h)``), and two references are added:
 the untrained (random) encoder and the same encoder trained with labels (supervised).
 Data-parallel training of the same loop: ``torchrun ... -m vklib.simclr.ddp``.
@@ -24,9 +24,13 @@ numbers do not depend on ``--jobs``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import functools
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 #: The evaluation task: classify the shape (6 classes) of scenes with one shape on a plain background.
@@ -54,6 +58,7 @@ RUNS = {
 }
 
 
+@functools.lru_cache(maxsize=2)
 def load_data(profile):
     from vklib.data import make_scenes
 
@@ -165,17 +170,24 @@ def main(argv=None) -> int:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     names = args.only or ["references", *RUNS]
-    rows = []
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.jobs > 1 and device.type == "cpu":
-        from concurrent.futures import ProcessPoolExecutor
-        import multiprocessing
+    tasks = [(name, args.profile) for name in names]
+    with contextlib.ExitStack() as stack:  # the worker processes end with main, even on an error
+        if args.jobs > 1 and device.type == "cpu":
+            pool = stack.enter_context(ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")))
+            results = pool.map(_run_row, tasks)
+        else:
+            results = map(_run_row, tasks)
+        _collect(results, args, out, device)
+    return 0
 
-        pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
-        results = pool.map(_run_row, [(name, args.profile) for name in names])
-    else:
-        results = map(_run_row, [(name, args.profile) for name in names])
+
+def _collect(results, args, out, device):
+    """Print every row as it arrives and rewrite ablation.json / .csv after each."""
+    import torch
+
+    rows = []
     for new in results:
         for row in new:
             print(f"{row['run']:<22} probe {row['linear_probe']:.3f}  k-NN {row['knn']:.3f}  "
@@ -191,7 +203,7 @@ def main(argv=None) -> int:
             writer.writeheader()
             for r in rows:
                 writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
-    return 0
+    return rows
 
 
 if __name__ == "__main__":
