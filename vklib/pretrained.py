@@ -10,7 +10,8 @@ what to do, instead of hanging in a download.
 Offline means any of:
 
 * ``VKLIB_OFFLINE=1`` or ``HF_HUB_OFFLINE=1`` in the environment (CI sets the latter);
-* no TCP connection to the host within ``timeout`` seconds.
+* no TCP connection to the host within ``timeout`` seconds, name resolution included
+  (a hung DNS lookup counts as offline too).
 
 Downloaded files are checked against their SHA-256 before use, and weights are
 loaded with ``torch.load(..., weights_only=True)`` (:func:`load_state_dict`), which
@@ -23,6 +24,7 @@ import hashlib
 import os
 import socket
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -41,16 +43,28 @@ def offline_reason(host: str = "huggingface.co", *, timeout: float = 1.5) -> str
     """Why downloads from ``host`` cannot work now, or ``None`` if they can.
 
     Checks the environment switches first (instant), then tries one TCP connection
-    to ``host`` on port 443 with the given timeout.
+    to ``host`` on port 443. The whole attempt, DNS lookup included, runs in a
+    background thread that is given ``timeout`` seconds: ``socket``'s own timeout does not
+    bound name resolution, which can hang for much longer on a machine without a network.
     """
     for var in ("VKLIB_OFFLINE", "HF_HUB_OFFLINE"):
         if os.environ.get(var, "").strip().lower() in _TRUE:
             return f"{var}={os.environ[var]} is set in the environment"
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return None
-    except OSError as error:
-        return f"{host} cannot be reached ({error.__class__.__name__}: {error})"
+    outcome = []
+
+    def attempt():
+        try:
+            with socket.create_connection((host, 443), timeout=timeout):
+                outcome.append(None)
+        except OSError as error:
+            outcome.append(f"{host} cannot be reached ({error.__class__.__name__}: {error})")
+
+    worker = threading.Thread(target=attempt, daemon=True)  # a hung lookup is left behind, not waited for
+    worker.start()
+    worker.join(timeout + 0.25)  # the connection's own timeout normally answers first
+    if not outcome:
+        return f"{host} gave no answer within {timeout:g} s (name resolution or connection)"
+    return outcome[0]
 
 
 def require_online(what: str, *, host: str = "huggingface.co", timeout: float = 1.5) -> None:
