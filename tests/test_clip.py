@@ -356,3 +356,21 @@ def test_pretrained_fails_fast_and_clearly_offline(monkeypatch):
     with pytest.raises(ConnectionError, match="ViT-B-32.*offline.*USE_PRETRAINED = False"):
         vc.load_pretrained_clip()
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_pretrained_openai_weights_get_quick_gelu(monkeypatch):
+    """OpenAI's ViT-B-32 was trained with QuickGELU: the loader must ask open_clip for it (no download here)."""
+    import open_clip
+
+    import vklib.clip.pretrained as cp
+
+    calls = []
+    monkeypatch.setattr(cp, "require_online", lambda *a, **k: None)
+    monkeypatch.setattr(open_clip, "create_model_and_transforms",
+                        lambda arch, **kw: calls.append((arch, kw)) or (torch.nn.Identity(), None, None))
+    monkeypatch.setattr(open_clip, "get_tokenizer", lambda arch: "tokenizer")
+    cp.load_pretrained_clip()
+    cp.load_pretrained_clip("ViT-B-32", "laion2b_s34b_b79k")
+    assert calls[0] == ("ViT-B-32", {"pretrained": "openai", "device": "cpu", "weights_only": True,
+                                     "force_quick_gelu": True})
+    assert calls[1][1]["force_quick_gelu"] is False   # LAION's weights were trained with exact GELU

@@ -438,6 +438,18 @@ def test_wavelength_to_xy(colour):
         vc.wavelength_to_xy(900.0)
 
 
+@pytest.mark.parametrize("fn", [vc.wavelength_to_xyz, vc.wavelength_to_xy])
+def test_wavelength_functions_keep_tensor_type(fn):
+    lam = np.array([[450.0, 520.5], [600.0, 700.0]])
+    for dtype in (torch.float32, torch.float64):
+        out = fn(torch.tensor(lam, dtype=dtype))
+        assert torch.is_tensor(out) and out.dtype == dtype and out.device.type == "cpu"
+        np.testing.assert_allclose(out.numpy(), fn(lam), rtol=1e-6 if dtype == torch.float32 else 0)
+    assert fn(torch.tensor([450, 600])).dtype == torch.float64          # integers give float64
+    with pytest.raises(ValueError, match="wavelength must lie"):
+        fn(torch.tensor([900.0]))
+
+
 def test_derived_xyz_cmfs_match_the_standard(colour):
     lam, rgb_bar = vc.cmfs("Wright & Guild 1931 2 Degree RGB CMFs")
     _, v = vc.luminous_efficiency(lam)

@@ -48,7 +48,10 @@ def load_pretrained_clip(arch: str = PRETRAINED_ARCH, tag: str = PRETRAINED_TAG,
     require_online(f"open_clip {arch} weights ({tag})", host="huggingface.co", timeout=timeout)
     import open_clip
 
+    # OpenAI's weights were trained with QuickGELU, x * sigmoid(1.702 x); open_clip's plain "ViT-B-32" config
+    # uses exact GELU and only warns about the mismatch, so the activation is taken from the tag's config.
+    quick_gelu = bool(open_clip.get_pretrained_cfg(arch, tag).get("quick_gelu", False))
     model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=tag, device=device or "cpu",
-                                                                 weights_only=True)
+                                                                 weights_only=True, force_quick_gelu=quick_gelu)
     model.eval()
     return model, preprocess, open_clip.get_tokenizer(arch)

@@ -234,13 +234,17 @@ def wavelength_to_xyz(wavelength: Any) -> np.ndarray:
 
     Parameters
     ----------
-    wavelength : float or array-like, nm, within [360, 830]
+    wavelength : float, array-like or torch.Tensor, nm, within [360, 830]
 
     Returns
     -------
-    numpy.ndarray, shape (..., 3)
+    numpy.ndarray, shape (..., 3), float64; a tensor on the input's device (its floating dtype, or
+    float64 for an integer tensor) when ``wavelength`` is a tensor. The table lookup itself runs in
+    NumPy: the CMFs are data, not a computation worth a device.
     """
-    w = np.asarray(wavelength.detach().cpu().numpy() if A.is_tensor(wavelength) else wavelength, dtype=np.float64)
+    if A.is_tensor(wavelength):
+        return _like_tensor(wavelength_to_xyz(wavelength.detach().cpu().numpy()), wavelength)
+    w = np.asarray(wavelength, dtype=np.float64)
     check_array(w, "wavelength", dtype="numeric")
     lam, values = cmfs(_OBSERVER)
     if w.min() < lam[0] or w.max() > lam[-1]:
@@ -261,20 +265,31 @@ def wavelength_to_xy(wavelength: Any) -> np.ndarray:
 
     Parameters
     ----------
-    wavelength : float or array-like, nm, within [360, 830]
+    wavelength : float, array-like or torch.Tensor, nm, within [360, 830]
 
     Returns
     -------
-    numpy.ndarray, shape (..., 2)
+    numpy.ndarray, shape (..., 2); a tensor on the input's device for a tensor input, as in
+    :func:`wavelength_to_xyz`.
 
     Examples
     --------
     >>> np.round(wavelength_to_xy(520.0), 4)
     array([0.0743, 0.8338])
     """
+    if A.is_tensor(wavelength):
+        return _like_tensor(wavelength_to_xy(wavelength.detach().cpu().numpy()), wavelength)
     xyz = wavelength_to_xyz(wavelength)
     total = xyz.sum(axis=-1, keepdims=True)
     return xyz[..., :2] / total
+
+
+def _like_tensor(values: np.ndarray, like: Any) -> Any:
+    """``values`` as a tensor on ``like``'s device, in its floating dtype (float64 for integers)."""
+    import torch
+
+    dtype = like.dtype if like.is_floating_point() else torch.float64
+    return torch.as_tensor(values, device=like.device).to(dtype)
 
 
 def rgb_cmfs_to_xyz_cmfs(rgb_bar: np.ndarray, v_lambda: np.ndarray) -> np.ndarray:
