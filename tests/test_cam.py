@@ -504,3 +504,16 @@ def test_fold_batchnorm_same_scores_and_model_untouched(scene_setup):
     with count_forward_passes(model) as n:  # the folded copy keeps the counting hook
         ScoreCAM(model, layer)(x[:1])
     assert n.images > 200  # 1 + up to 256 masked passes (+ 1 black image) per image
+
+
+def test_resnet50_switch_fails_fast_offline(monkeypatch):
+    """The CAM chapter's pretrained path: offline, a clear error within 2 s and no download attempt."""
+    import time
+
+    from vklib.cam.model import load_resnet50
+
+    monkeypatch.setenv("VKLIB_OFFLINE", "1")
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError, match="ResNet-50.*offline.*USE_PRETRAINED = False"):
+        load_resnet50()
+    assert time.perf_counter() - start < 2.0

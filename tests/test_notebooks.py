@@ -1,5 +1,6 @@
 """The notebook tools: re-execution in place and the student edition."""
 
+import os
 import subprocess
 import sys
 
@@ -86,13 +87,16 @@ def test_unclosed_solution_marker_is_an_error(tmp_path):
 
 def test_execute_uses_the_book_environment_and_saves_outputs(tmp_path):
     path = _notebook(tmp_path / "env.ipynb", [
-        ("import os\nprint(os.environ['VKLIB_STATIC_WIDGETS'], os.environ['PYTHONHASHSEED'])", []),
+        ("import os\nfrom vklib.device import default_device\n"
+         "print(os.environ['VKLIB_STATIC_WIDGETS'], os.environ['PYTHONHASHSEED'], default_device())", []),
     ])
     subprocess.run([sys.executable, "-m", "vklib.notebooks", "execute", str(path)], check=True,
                    capture_output=True)
     nb = nbformat.read(path, as_version=4)
     env = notebook_environment()
-    assert nb.cells[0].outputs[0]["text"] == f"{env['VKLIB_STATIC_WIDGETS']} {env['PYTHONHASHSEED']}\n"
+    # the committed outputs are the CPU profile's, so notebooks execute on the CPU even where CUDA exists
+    assert env["VKLIB_DEVICE"] == os.environ.get("VKLIB_DEVICE", "cpu")
+    assert nb.cells[0].outputs[0]["text"] == f"{env['VKLIB_STATIC_WIDGETS']} {env['PYTHONHASHSEED']} {env['VKLIB_DEVICE']}\n"
     assert nb.cells[0].execution_count == 1
     assert "widgets" not in nb.metadata
 

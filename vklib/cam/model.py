@@ -89,11 +89,12 @@ def load_resnet50(*, device=None) -> nn.Module:
     Call only behind the chapter's ``USE_PRETRAINED`` switch. Raises ``ConnectionError``
     within 2 s when offline. Its CAM layer is ``model.layer4`` (2048 channels).
     """
-    from torchvision.models import ResNet50_Weights, resnet50
-
     from vklib.pretrained import require_online
 
+    # checked before importing torchvision's model zoo, whose import alone can take seconds
     require_online("torchvision's ResNet-50 ImageNet weights", host="download.pytorch.org")
+    from torchvision.models import ResNet50_Weights, resnet50
+
     model = resnet50(weights=ResNet50_Weights.IMAGENET1K_V2).eval()
     if device is not None:
         model.to(device)
