@@ -35,7 +35,7 @@ def _sync(device: Any = None) -> None:
         torch.cuda.synchronize(device)
 
 
-def best_time(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, device: Any = None) -> float:
+def median_time(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1, device: Any = None) -> float:
     """Median of ``repeat`` wall-clock timings of ``fn()``, in seconds, after ``warmup`` calls.
 
     For CUDA work pass ``device`` so that every timing waits for the GPU to finish.

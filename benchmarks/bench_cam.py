@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, report  # noqa: E402
+from _timing import median_time, report  # noqa: E402
 
 from vklib.cam import ScoreCAM  # noqa: E402
 from vklib.cam.model import load_scene_cnn  # noqa: E402
@@ -76,7 +76,7 @@ def main(argv=None) -> None:
         for _ in range(args.repeat):
             for name, fn in runs.items():
                 c0 = time.process_time()
-                times[name].append(best_time(fn, repeat=1, warmup=0, device=device))
+                times[name].append(median_time(fn, repeat=1, warmup=0, device=device))
                 cpu_times[name].append(time.process_time() - c0)
         rows = {name: min(t) / len(x) for name, t in times.items()}
         report(f"Score-CAM, {layer[0].out_channels} channels, {x.shape[-1]}x{x.shape[-2]} inputs, "

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, report  # noqa: E402
+from _timing import median_time, report  # noqa: E402
 
 import open_clip  # noqa: E402
 from open_clip.zero_shot_classifier import build_zero_shot_classifier as oc_build  # noqa: E402
@@ -44,8 +44,8 @@ def bench_loss(device) -> None:
         def theirs():
             ref(i, t, s).backward()
 
-        rows = {"open_clip ClipLoss": best_time(theirs, device=device),
-                "vklib clip_loss": best_time(ours, device=device)}
+        rows = {"open_clip ClipLoss": median_time(theirs, device=device),
+                "vklib clip_loss": median_time(ours, device=device)}
         report(f"CLIP loss forward+backward, N={n}, D=512, {device} (|difference| {diff:.1e})", rows,
                baseline="open_clip ClipLoss")
 
@@ -55,14 +55,14 @@ def bench_zero_shot(device) -> None:
     tok = vc.get_tokenizer()
     names = [f"{c} {s}" for c in COLORS for s in SHAPES]
     templates = vc.scene_templates(positions=["in the centre"])  # 3 sizes x 5 backgrounds
-    rows = {"open_clip build_zero_shot_classifier": best_time(lambda: oc_build(model, tok, names, templates,
+    rows = {"open_clip build_zero_shot_classifier": median_time(lambda: oc_build(model, tok, names, templates,
                                                                                  device=device), repeat=3, device=device),
-            "vklib build_zero_shot_classifier": best_time(lambda: vc.build_zero_shot_classifier(
+            "vklib build_zero_shot_classifier": median_time(lambda: vc.build_zero_shot_classifier(
                 model, tok, names, templates), repeat=3, device=device)}
     report(f"zero-shot classifier, {len(names)} classes x {len(templates)} templates, tiny CLIP, {device}", rows,
            baseline="open_clip build_zero_shot_classifier")
     images = vc.scenes_to_tensor(make_scenes(2048, size=48, seed=0).images, model).to(device)
-    seconds = best_time(lambda: vc.encode_images(model, images, batch_size=512), repeat=3, device=device)
+    seconds = median_time(lambda: vc.encode_images(model, images, batch_size=512), repeat=3, device=device)
     print(f"  image encoding (tiny CLIP, 48 x 48): {images.shape[0] / seconds:,.0f} images/s on {device}")
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, cpu_time, report  # noqa: E402
+from _timing import median_time, cpu_time, report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, float] = {}  # CPU time of the rows that run on one thread
     errors: dict[str, float] = {}
     name = "vklib NumPy float32"
-    rows[name] = best_time(lambda: vc.srgb_to_lab(image), repeat=args.repeat)
+    rows[name] = median_time(lambda: vc.srgb_to_lab(image), repeat=args.repeat)
     cpu[name] = cpu_time(lambda: vc.srgb_to_lab(image), repeat=args.repeat)
     errors[name] = float(np.abs(vc.srgb_to_lab(crop) - truth).max())
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(1)
         try:
             name = "vklib torch CPU float32 (1 thread)"
-            rows[name] = best_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=args.repeat)
+            rows[name] = median_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=args.repeat)
             cpu[name] = cpu_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=args.repeat)
             errors[name] = float(np.abs(vc.srgb_to_lab(torch.from_numpy(crop)).numpy() - truth).max())
         finally:
@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
                 # the OpenMP threads are fighting other processes for the cores (seen here:
                 # over a minute per call); one more call is enough to show it
                 name += " [contended: 1 call]"
-                rows[name] = best_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=1, warmup=0)
+                rows[name] = median_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=1, warmup=0)
             else:
-                rows[name] = best_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=args.repeat, warmup=0)
+                rows[name] = median_time(lambda: vc.srgb_to_lab(tensor, channel_axis=1), repeat=args.repeat, warmup=0)
             errors[name] = float(np.abs(vc.srgb_to_lab(torch.from_numpy(crop)).numpy() - truth).max())
         if torch.cuda.is_available():
             gpu = tensor.cuda()
-            rows["vklib torch CUDA float32"] = best_time(
+            rows["vklib torch CUDA float32"] = median_time(
                 lambda: vc.srgb_to_lab(gpu, channel_axis=1), repeat=max(args.repeat, 10), warmup=3, device="cuda")
             errors["vklib torch CUDA float32"] = float(
                 np.abs(vc.srgb_to_lab(torch.from_numpy(crop).cuda()).cpu().numpy() - truth).max())
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             baseline = "colour-science (float64)"
-            rows[baseline] = best_time(lambda: colour_lab(image), repeat=args.repeat)
+            rows[baseline] = median_time(lambda: colour_lab(image), repeat=args.repeat)
             cpu[baseline] = cpu_time(lambda: colour_lab(image), repeat=args.repeat)
             errors[baseline] = float(np.abs(colour_lab(crop) - truth).max())
 
@@ -120,11 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)
     try:
         name = "cv2.cvtColor float32 (1 thread)"
-        rows[name] = best_time(lambda: cv2.cvtColor(image, cv2.COLOR_RGB2Lab), repeat=args.repeat)
+        rows[name] = median_time(lambda: cv2.cvtColor(image, cv2.COLOR_RGB2Lab), repeat=args.repeat)
         cpu[name] = cpu_time(lambda: cv2.cvtColor(image, cv2.COLOR_RGB2Lab), repeat=args.repeat)
     finally:
         cv2.setNumThreads(cv_threads)
-    rows["cv2.cvtColor float32"] = best_time(lambda: cv2.cvtColor(image, cv2.COLOR_RGB2Lab), repeat=args.repeat)
+    rows["cv2.cvtColor float32"] = median_time(lambda: cv2.cvtColor(image, cv2.COLOR_RGB2Lab), repeat=args.repeat)
     errors["cv2.cvtColor float32"] = float(np.abs(cv2.cvtColor(crop[None], cv2.COLOR_RGB2Lab)[0] - truth).max())
 
     report(f"sRGB -> Lab, {megapixels:.1f} MP (median of {args.repeat})", rows, baseline=baseline, unit="ms")

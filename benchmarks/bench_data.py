@@ -16,7 +16,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _timing import best_time, cpu_time, machine  # noqa: E402
+from _timing import median_time, cpu_time, machine  # noqa: E402
 
 from vklib.data import make_scenes  # noqa: E402
 
@@ -26,7 +26,7 @@ def main():
     print("  wall: median wall-clock time; cpu: median CPU time of the process (one thread)")
     for size, n in [(64, 4000), (128, 1000)]:
         run = lambda: make_scenes(n, size=size, seed=0)  # noqa: E731
-        wall = best_time(run, repeat=5, warmup=1)
+        wall = median_time(run, repeat=5, warmup=1)
         cpu = cpu_time(run)
         print(f"  {size:>3}x{size:<3}  {n:5d} scenes: wall {wall * 1e3:8.1f} ms -> {n / wall:6.0f} scenes/s; "
               f"cpu {cpu * 1e3:8.1f} ms -> {n / cpu:6.0f} scenes/s per core")

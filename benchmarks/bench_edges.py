@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _timing import best_time, report  # noqa: E402
+from _timing import median_time, report  # noqa: E402
 
 from vklib import edges  # noqa: E402
 
@@ -86,16 +86,16 @@ def main() -> None:
     assert np.allclose(skimage_sobel()[inner] * 4 * np.sqrt(2), ref[inner], atol=1e-4)
 
     rows = {
-        "vklib NumPy": best_time(vklib_numpy, repeat=args.repeat),
-        "vklib torch CPU": best_time(vklib_torch(x_cpu), repeat=args.repeat),
+        "vklib NumPy": median_time(vklib_numpy, repeat=args.repeat),
+        "vklib torch CPU": median_time(vklib_torch(x_cpu), repeat=args.repeat),
     }
     if torch.cuda.is_available():
         x_gpu = x_cpu.cuda()
-        rows["vklib torch CUDA"] = best_time(vklib_torch(x_gpu), repeat=args.repeat, device=x_gpu.device)
-    rows["torch conv2d CPU (direct)"] = best_time(torch_conv2d(x_cpu), repeat=args.repeat)
-    rows["cv2.Sobel"] = best_time(opencv, repeat=args.repeat)
-    rows["scipy.ndimage.sobel"] = best_time(scipy_sobel, repeat=args.repeat)
-    rows["skimage.filters.sobel"] = best_time(skimage_sobel, repeat=args.repeat)
+        rows["vklib torch CUDA"] = median_time(vklib_torch(x_gpu), repeat=args.repeat, device=x_gpu.device)
+    rows["torch conv2d CPU (direct)"] = median_time(torch_conv2d(x_cpu), repeat=args.repeat)
+    rows["cv2.Sobel"] = median_time(opencv, repeat=args.repeat)
+    rows["scipy.ndimage.sobel"] = median_time(scipy_sobel, repeat=args.repeat)
+    rows["skimage.filters.sobel"] = median_time(skimage_sobel, repeat=args.repeat)
     report(f"Sobel gradient magnitude, {height} x {width} float32 ({height * width / 1e6:.0f} MP)",
            rows, baseline="scipy.ndimage.sobel")
     ratio = rows["vklib NumPy"] / rows["scipy.ndimage.sobel"]
@@ -103,12 +103,12 @@ def main() -> None:
 
     n = 16 if args.quick else 64
     batch = torch.rand(n, 1, 512, 512, generator=torch.Generator().manual_seed(0))
-    rows = {"vklib torch CPU": best_time(vklib_torch(batch), repeat=max(1, args.repeat // 2))}
+    rows = {"vklib torch CPU": median_time(vklib_torch(batch), repeat=max(1, args.repeat // 2))}
     if torch.cuda.is_available():
         batch_gpu = batch.cuda()
-        rows["vklib torch CUDA"] = best_time(vklib_torch(batch_gpu), repeat=args.repeat, device=batch_gpu.device)
+        rows["vklib torch CUDA"] = median_time(vklib_torch(batch_gpu), repeat=args.repeat, device=batch_gpu.device)
     stack = batch[:, 0].numpy()
-    rows["vklib NumPy (loop over images)"] = best_time(
+    rows["vklib NumPy (loop over images)"] = median_time(
         lambda: [edges.gradient_magnitude(*edges.sobel(im)) for im in stack], repeat=max(1, args.repeat // 2))
     report(f"Sobel gradient magnitude, batch of {n} x 512 x 512 float32", rows,
            baseline="vklib NumPy (loop over images)")

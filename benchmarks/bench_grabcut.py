@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time, machine, report  # noqa: E402
+from _timing import median_time, machine, report  # noqa: E402
 
 PHOTOS = {  # name -> rectangle (x, y, w, h) on the 640 x 480 version
     "astronaut": (40, 10, 400, 465),
@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         theirs = gc.opencv_grabcut(image, rect=rect, n_iter=5)
         agreement = gc.iou(np.isin(ours, (1, 3)), np.isin(theirs, (1, 3)))
         rows = {
-            "vklib.grabcut": best_time(lambda: gc.grabcut(image, rect=rect, n_iter=5), repeat=args.repeat),
-            "cv2.grabCut": best_time(lambda: gc.opencv_grabcut(image, rect=rect, n_iter=5), repeat=args.repeat),
+            "vklib.grabcut": median_time(lambda: gc.grabcut(image, rect=rect, n_iter=5), repeat=args.repeat),
+            "cv2.grabCut": median_time(lambda: gc.opencv_grabcut(image, rect=rect, n_iter=5), repeat=args.repeat),
         }
         report(f"{name} 640 x 480, rect {rect}; IoU(vklib, cv2) = {agreement:.4f}", rows,
                baseline="cv2.grabCut", unit="s")
@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return [fn(im, rect=r, n_iter=5) for im, r in zip(images, rects)]
 
     rows = {
-        "vklib.grabcut": best_time(lambda: run(gc.grabcut), repeat=args.repeat),
-        "cv2.grabCut": best_time(lambda: run(gc.opencv_grabcut), repeat=args.repeat),
+        "vklib.grabcut": median_time(lambda: run(gc.grabcut), repeat=args.repeat),
+        "cv2.grabCut": median_time(lambda: run(gc.opencv_grabcut), repeat=args.repeat),
     }
     report(f"{args.scenes} synthetic scenes 96 x 96 (time for all)", rows, baseline="cv2.grabCut", unit="s")
     ratios.append(rows["vklib.grabcut"] / rows["cv2.grabCut"])

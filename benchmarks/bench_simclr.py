@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import torch  # noqa: E402
-from _timing import best_time, report  # noqa: E402
+from _timing import median_time, report  # noqa: E402
 
 from vklib.data import make_scenes  # noqa: E402
 from vklib.simclr import SimCLR, nt_xent, simclr_augment  # noqa: E402
@@ -55,14 +55,14 @@ def main(argv=None) -> None:
     tv = torchvision_pipeline(size, kernel)
     torch.manual_seed(0)
     rows = {
-        "torchvision, per image (CPU)": best_time(lambda: torch.stack([tv(im) for im in images]),
+        "torchvision, per image (CPU)": median_time(lambda: torch.stack([tv(im) for im in images]),
                                                   repeat=args.repeat),
-        "vklib, batched (CPU)": best_time(lambda: simclr_augment(images, generator=g), repeat=args.repeat),
+        "vklib, batched (CPU)": median_time(lambda: simclr_augment(images, generator=g), repeat=args.repeat),
     }
     if torch.cuda.is_available():
         dev = torch.device("cuda")
         x, gc = images.to(dev), torch.Generator(device=dev).manual_seed(0)
-        rows["vklib, batched (CUDA)"] = best_time(lambda: simclr_augment(x, generator=gc), repeat=args.repeat,
+        rows["vklib, batched (CUDA)"] = median_time(lambda: simclr_augment(x, generator=gc), repeat=args.repeat,
                                                   device=dev)
     report(f"SimCLR augmentation of {b} images of {size}x{size} (time per batch; images/s below)", rows,
            baseline="torchvision, per image (CPU)")
@@ -85,7 +85,7 @@ def main(argv=None) -> None:
             loss.backward()
             opt.step()
 
-        steps[f"training step ({dev.type})"] = best_time(step, repeat=args.repeat, device=dev)
+        steps[f"training step ({dev.type})"] = median_time(step, repeat=args.repeat, device=dev)
     report(f"SimCLR training step, batch {b} ({2 * b} views), SmallResNet(16) + head", steps,
            baseline="training step (cpu)")
 
