@@ -1,6 +1,6 @@
 """The SimCLR ablation of chapter 5: the paper's key findings at small scale.
 
-Run (seeded, reproducible; about 40 minutes of CPU time in all, ~20 minutes with ``--jobs 2``)::
+Run (seeded, reproducible; 40 to 75 minutes of CPU time in all, 20 to 40 minutes with ``--jobs 2``)::
 
     python -m vklib.experiments.simclr_ablation --jobs 2   # all runs -> data/simclr/ablation.{json,csv}
     python -m vklib.experiments.simclr_ablation --only baseline --out /tmp/x   # one row
