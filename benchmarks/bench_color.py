@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"   {base_cpu / seconds:6.2f}x vs {baseline}" if base_cpu else ""
         print(f"    {name:<52} {seconds * 1e3:10.2f} ms{ratio}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nload average {load:.2f} at the end (2 CPU cores shared)")
+    print(f"\nload average {load:.2f} at the end ({os.cpu_count()} logical CPUs)")
     return 0
 
 

@@ -31,7 +31,11 @@ def test_hung_name_resolution_fails_within_two_seconds(monkeypatch):
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("VKLIB_OFFLINE", raising=False)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: time.sleep(10))
+    def hung_lookup(*args, **kwargs):
+        time.sleep(10)
+        raise socket.gaierror("no answer")   # what a lookup that finally gives up raises
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung_lookup)
     start = time.perf_counter()
     with pytest.raises(ConnectionError, match="gave no answer within 1.5 s .*USE_PRETRAINED = False"):
         pretrained.require_online("the test weights", host="weights.example.org")
