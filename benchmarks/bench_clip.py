@@ -56,7 +56,7 @@ def bench_zero_shot(device) -> None:
     names = [f"{c} {s}" for c in COLORS for s in SHAPES]
     templates = vc.scene_templates(positions=["in the centre"])  # 3 sizes x 5 backgrounds
     rows = {"open_clip build_zero_shot_classifier": median_time(lambda: oc_build(model, tok, names, templates,
-                                                                                 device=device), repeat=3, device=device),
+                                                                                   device=device), repeat=3, device=device),
             "vklib build_zero_shot_classifier": median_time(lambda: vc.build_zero_shot_classifier(
                 model, tok, names, templates), repeat=3, device=device)}
     report(f"zero-shot classifier, {len(names)} classes x {len(templates)} templates, tiny CLIP, {device}", rows,

@@ -56,14 +56,14 @@ def main(argv=None) -> None:
     torch.manual_seed(0)
     rows = {
         "torchvision, per image (CPU)": median_time(lambda: torch.stack([tv(im) for im in images]),
-                                                  repeat=args.repeat),
+                                                    repeat=args.repeat),
         "vklib, batched (CPU)": median_time(lambda: simclr_augment(images, generator=g), repeat=args.repeat),
     }
     if torch.cuda.is_available():
         dev = torch.device("cuda")
         x, gc = images.to(dev), torch.Generator(device=dev).manual_seed(0)
         rows["vklib, batched (CUDA)"] = median_time(lambda: simclr_augment(x, generator=gc), repeat=args.repeat,
-                                                  device=dev)
+                                                    device=dev)
     report(f"SimCLR augmentation of {b} images of {size}x{size} (time per batch; images/s below)", rows,
            baseline="torchvision, per image (CPU)")
     for name, seconds in rows.items():

@@ -243,7 +243,7 @@ def wavelength_to_xyz(wavelength: Any) -> np.ndarray:
     NumPy: the CMFs are data, not a computation worth a device.
     """
     if A.is_tensor(wavelength):
-        return _like_tensor(wavelength_to_xyz(wavelength.detach().cpu().numpy()), wavelength)
+        return A.constant(wavelength_to_xyz(wavelength.detach().cpu().numpy()), _floating(wavelength))
     w = np.asarray(wavelength, dtype=np.float64)
     check_array(w, "wavelength", dtype="numeric")
     lam, values = cmfs(_OBSERVER)
@@ -278,18 +278,15 @@ def wavelength_to_xy(wavelength: Any) -> np.ndarray:
     array([0.0743, 0.8338])
     """
     if A.is_tensor(wavelength):
-        return _like_tensor(wavelength_to_xy(wavelength.detach().cpu().numpy()), wavelength)
+        return A.constant(wavelength_to_xy(wavelength.detach().cpu().numpy()), _floating(wavelength))
     xyz = wavelength_to_xyz(wavelength)
     total = xyz.sum(axis=-1, keepdims=True)
     return xyz[..., :2] / total
 
 
-def _like_tensor(values: np.ndarray, like: Any) -> Any:
-    """``values`` as a tensor on ``like``'s device, in its floating dtype (float64 for integers)."""
-    import torch
-
-    dtype = like.dtype if like.is_floating_point() else torch.float64
-    return torch.as_tensor(values, device=like.device).to(dtype)
+def _floating(x: Any) -> Any:
+    """``x`` itself if it is a floating tensor, else ``x`` as float64 (the dtype results take)."""
+    return x if x.is_floating_point() else x.double()
 
 
 def rgb_cmfs_to_xyz_cmfs(rgb_bar: np.ndarray, v_lambda: np.ndarray) -> np.ndarray:

@@ -117,7 +117,8 @@ def run_simclr(name, profile="cpu", *, data=None, device=None, progress=False, c
 
     p = PROFILES[profile]
     pretrain, probe, test = data or load_data(profile)
-    finding, changes = RUNS[name] if changes is None else ("candidate baseline", changes)
+    candidate = changes is not None
+    finding, changes = ("candidate baseline", changes) if candidate else RUNS[name]
     cfg = {**BASELINE, **changes}
     torch.manual_seed(0)
     model = SimCLR(SmallResNet(p["width"]))
@@ -132,7 +133,7 @@ def run_simclr(name, profile="cpu", *, data=None, device=None, progress=False, c
            **evaluate(model.encoder, probe, test), "final_loss": history["epoch_loss"][-1],
            "steps": len(history["loss"]), "seconds": seconds}
     rows = [row]
-    if name == "baseline" and finding == RUNS["baseline"][0]:
+    if name == "baseline" and not candidate:
         rows.append({**row, "run": "baseline, after head", "finding": "h before g is better than z (paper fig. 8)",
                      "representation": "z = g(h)", **evaluate(model.encoder, probe, test, head=model.head)})
     return rows, model, history
