@@ -498,12 +498,40 @@ def test_fold_batchnorm_same_scores_and_model_untouched(scene_setup):
     plain = TinyNonlinear()
     assert fold_batchnorm(plain.eval()) is plain  # nothing to fold: the model itself
     layer = model.features[-1]
-    a = ScoreCAM(model, layer, fold_bn=True)(x[:3], targets=[0, 1, 2])
-    b = ScoreCAM(model, layer, fold_bn=False)(x[:3], targets=[0, 1, 2])
+    a = ScoreCAM(model, layer, fuse=True)(x[:3], targets=[0, 1, 2])
+    b = ScoreCAM(model, layer, fuse=False)(x[:3], targets=[0, 1, 2])
     torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
     with count_forward_passes(model) as n:  # the folded copy keeps the counting hook
         ScoreCAM(model, layer)(x[:1])
     assert n.images > 200  # 1 + up to 256 masked passes (+ 1 black image) per image
+
+
+def test_inference_copy_same_function_relus_in_place_only_where_safe(scene_setup):
+    from vklib.cam import inference_copy
+
+    model, x = scene_setup
+    fast = inference_copy(model)
+    relus = [m for m in fast.modules() if isinstance(m, nn.ReLU)]
+    assert len(relus) == 4 and all(m.inplace for m in relus)  # each follows a (folded) convolution
+    assert not any(m.inplace for m in model.modules() if isinstance(m, nn.ReLU))  # the model is untouched
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), model(x), atol=1e-4, rtol=1e-5)
+
+    # Where the ReLU's input may be seen by someone else, it keeps writing a new tensor.
+    kept = []
+    net = nn.Sequential(nn.ReLU(), nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.ReLU(),
+                        nn.Conv2d(4, 4, 1), nn.Identity(), nn.ReLU(), nn.Conv2d(4, 4, 1), nn.ReLU()).eval()
+    net[8].register_forward_hook(lambda mod, inp, out: kept.append(out))  # a hook keeps conv 8's output
+    fast = inference_copy(net)
+    assert [i for i, m in enumerate(fast) if isinstance(m, nn.ReLU) and m.inplace] == [2, 7]
+    y = torch.randn(2, 3, 12, 12)
+    with torch.no_grad():
+        got = fast(y)
+        assert len(kept) == 1 and (kept[0] < 0).any()  # the copy's hook saw conv 8's output unchanged
+        torch.testing.assert_close(got, net(y))
+    nothing = nn.Sequential(nn.Tanh(), nn.ReLU())
+    assert inference_copy(nothing) is nothing  # nothing to change: the model itself
 
 
 def test_resnet50_switch_fails_fast_offline(monkeypatch):
