@@ -31,7 +31,8 @@ from .targets import class_scores, resolve_targets
 #: The methods by name, in the chapter's order.
 METHODS = {"CAM": CAM, "Grad-CAM": GradCAM, "Grad-CAM++": GradCAMPlusPlus, "Score-CAM": ScoreCAM}
 
-__all__ = ["BaseCAM", "CAM", "GradCAM", "GradCAMPlusPlus", "ScoreCAM", "METHODS", "grad_cam_weights", "grad_cam_pp_weights", "ActivationRecorder",
-           "resolve_layer", "resolve_targets", "class_scores", "upsample", "minmax_normalize", "channel_masks",
-           "masked_scores", "channel_increase_of_confidence", "fold_batchnorm", "inference_copy", "deletion_insertion_curves", "auc",
-           "pointing_game", "energy_pointing_game", "count_forward_passes", "blur_baseline", "overlay"]
+__all__ = ["BaseCAM", "CAM", "GradCAM", "GradCAMPlusPlus", "ScoreCAM", "METHODS", "grad_cam_weights",
+           "grad_cam_pp_weights", "ActivationRecorder", "resolve_layer", "resolve_targets", "class_scores",
+           "upsample", "minmax_normalize", "channel_masks", "masked_scores", "channel_increase_of_confidence",
+           "fold_batchnorm", "inference_copy", "deletion_insertion_curves", "auc", "pointing_game",
+           "energy_pointing_game", "count_forward_passes", "blur_baseline", "overlay"]

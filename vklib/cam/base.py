@@ -116,8 +116,8 @@ class BaseCAM:
         if self.model.training:
             raise ValueError("model is in training mode: call model.eval() first (batch norm and dropout "
                              "would change the maps)")
-        with ActivationRecorder(self.model, self.layer, require_grad=self.uses_gradients) as rec, torch.enable_grad() if self.uses_gradients \
-                else torch.no_grad():
+        grad_mode = torch.enable_grad() if self.uses_gradients else torch.no_grad()
+        with ActivationRecorder(self.model, self.layer, require_grad=self.uses_gradients) as rec, grad_mode:
             logits = self.model(images)
             if rec.activation is None:
                 raise ValueError(f"layer {type(self.layer).__name__} was not used by the model's forward pass")

@@ -35,7 +35,8 @@ class ActivationRecorder:
     The activation is kept *in the autograd graph* (not detached), so gradients of any
     score with respect to it come from ``torch.autograd.grad(score, recorder.activation)``
     without backward hooks. With ``require_grad=True`` an activation that would not record
-    gradients (frozen weights) is replaced by a leaf that does. The hook handle is removed on exit, also after an exception.
+    gradients (frozen weights) is replaced by a leaf that does. The hook handle is removed on
+    exit, also after an exception.
 
     Examples
     --------

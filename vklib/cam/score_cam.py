@@ -15,7 +15,8 @@ from vklib.checks import check_in, check_positive
 from .base import BaseCAM, check_images, interpolation_matrix, minmax_normalize, upsample
 from .targets import class_scores
 
-__all__ = ["ScoreCAM", "channel_masks", "masked_scores", "channel_increase_of_confidence", "fold_batchnorm", "inference_copy"]
+__all__ = ["ScoreCAM", "channel_masks", "masked_scores", "channel_increase_of_confidence", "fold_batchnorm",
+           "inference_copy"]
 
 
 def channel_masks(activations: torch.Tensor, size: tuple[int, int], *, align_corners: bool = False) -> torch.Tensor:
