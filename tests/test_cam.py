@@ -545,3 +545,26 @@ def test_resnet50_switch_fails_fast_offline(monkeypatch):
     with pytest.raises(ConnectionError, match="ResNet-50.*offline.*USE_PRETRAINED = False"):
         load_resnet50()
     assert time.perf_counter() - start < 2.0
+
+
+def test_chapter_quotes_its_evaluation():
+    """The conclusion under the evaluation table states the numbers the committed cell printed
+    (nbval keeps those outputs true to the code; this keeps the prose true to the outputs)."""
+    from pathlib import Path
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "chapters" / "04_cam.ipynb", as_version=4)
+    printed = next("".join(o.get("text", "") for o in c.outputs) for c in nb.cells
+                   if c.cell_type == "code" and "Paired differences" in "".join(o.get("text", "") for o in c.outputs))
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown").replace("−", "-")
+    lines = {line[:24].strip(): line[24:].split() for line in printed.splitlines()}
+
+    def paired(row, column):  # "+0.160 ± 0.034" from the printed row and column (0 = deletion AUC)
+        return " ".join(lines[row][3 * column: 3 * column + 3])
+
+    for row, column in [("Grad-CAM - random map", 1), ("Grad-CAM - random map", 0), ("Score-CAM - Grad-CAM", 1),
+                        ("Score-CAM - Grad-CAM", 2)]:
+        assert paired(row, column) in prose, f"the chapter does not quote {row}: {paired(row, column)}"
+    table = {line[:22].strip(): line[22:].split() for line in printed.splitlines()}
+    assert f"{100 * float(table['Score-CAM'][2]):.1f} %" in prose  # the pointing game
