@@ -5,7 +5,8 @@ CAM layer ``features[-1]`` has 256 channels, so each image needs 256 masked forw
 passes); both libraries get the same 64 x 64 scenes, the same target classes and the same
 number of images per forward pass (``--chunk``, 64 by default: vklib's default, and on the
 machine we measured also pytorch-grad-cam's fastest of 16 (its own default), 64 and 128);
-the libraries are timed in alternation and each keeps its best of ``--repeat`` rounds.
+the libraries are timed in alternation and each keeps its best of ``--repeat`` rounds. A
+last row times pytorch-grad-cam at its own default batch size, as most people run it.
 Prints the time per image and the ratio on the CPU (and on CUDA when present), and checks
 that the maps match (correlation and max |difference|, with vklib's masks upsampled as
 pytorch-grad-cam does, align_corners=True).
@@ -29,6 +30,10 @@ from _timing import median_time, report  # noqa: E402
 from vklib.cam import ScoreCAM  # noqa: E402
 from vklib.cam.model import load_scene_cnn  # noqa: E402
 from vklib.data import make_scenes  # noqa: E402
+
+
+#: ``pytorch_grad_cam.ScoreCAM``'s ``batch_size`` unless one sets it (grad-cam 1.5.7).
+PGC_DEFAULT_BATCH = 16
 
 
 def main(argv=None) -> None:
@@ -66,13 +71,21 @@ def main(argv=None) -> None:
             with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):  # its tqdm bars
                 return theirs(input_tensor=x, targets=pgc_targets)
 
+        def run_theirs_default():  # pytorch-grad-cam with its own default batch size
+            theirs.batch_size = PGC_DEFAULT_BATCH
+            try:
+                return run_theirs()
+            finally:
+                theirs.batch_size = args.chunk
+
         a, b = run_ours().cpu().numpy(), run_theirs()  # also the warm-up
         corr = min(float(np.corrcoef(m.ravel(), t.ravel())[0, 1]) for m, t in zip(a, b))
         # Alternate the two (one timing each per round) so that a change of load on a shared
         # machine hits both alike, and keep each one's best round.
         runs = {"pytorch-grad-cam ScoreCAM": run_theirs, "vklib ScoreCAM": run_ours,
-                "vklib ScoreCAM, fuse=False": run_ours_unfused}
-        run_ours_unfused()  # its warm-up
+                "vklib ScoreCAM, fuse=False": run_ours_unfused,
+                f"pytorch-grad-cam, its default batch {PGC_DEFAULT_BATCH}": run_theirs_default}
+        run_ours_unfused(), run_theirs_default()  # their warm-ups
         times = {name: [] for name in runs}
         cpu_times = {name: [] for name in runs}  # process CPU time: less sensitive to other jobs
         for _ in range(args.repeat):
