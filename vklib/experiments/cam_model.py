@@ -9,10 +9,11 @@ Run ``python -m vklib.experiments.cam_model`` (about 5 minutes on 2 CPU cores). 
 Task: classify the shape of :func:`vklib.data.make_scenes` (6 classes; distractor blobs,
 textured backgrounds and noise included). Every epoch draws fresh training scenes (seed
 ``1000 + epoch``); the held-out scenes use seed 2 (the chapter recomputes the accuracy on
-them; its evaluation table uses seed 7), so no test scene is ever trained on. Seeded, with ``torch.use_deterministic_algorithms`` and a
-fixed thread count: a rerun on the same machine gives the same weights; another CPU or
-library build may differ in the last bits, and the held-out accuracy then stays within a
-band of about a percentage point (the JSON states the value of the committed run).
+them; its evaluation table uses seed 7), so no test scene is ever trained on. Seeded, with
+``torch.use_deterministic_algorithms`` and a fixed thread count: a rerun on the same machine
+gives the same weights; another CPU or library build may differ in the last bits, and the
+held-out accuracy then stays within a band of about a percentage point (the JSON states the
+value of the committed run).
 """
 
 from __future__ import annotations
