@@ -30,7 +30,7 @@ import numpy as np
 
 from .checks import is_tensor
 
-__all__ = ["CheckResult", "check", "random_cases"]
+__all__ = ["CheckResult", "check", "check_choice", "check_value", "random_cases"]
 
 
 @dataclass(frozen=True)
@@ -211,3 +211,100 @@ def check(learner: Callable, reference: Callable, cases: Iterable[Any], *, name:
                                f"  {problem}")
     return CheckResult(label, True, len(cases),
                        f"✔ {label}: all {len(cases)} cases agree with the reference (rtol={rtol:g}, atol={atol:g})")
+
+
+def check_choice(answer: Any, correct: str, *, feedback: dict[str, str], name: str = "your answer") -> CheckResult:
+    """Check a multiple-choice prediction and explain the misconception behind a wrong one.
+
+    Parameters
+    ----------
+    answer : str
+        The learner's choice, one of the keys of ``feedback`` (case and surrounding
+        spaces are ignored). ``None`` or ``...`` means "not answered yet".
+    correct : str
+        The right key.
+    feedback : dict of str to str
+        For every option, the sentence shown when it is chosen: for a wrong option,
+        the misconception that leads to it; for the right one, why it is right.
+    name : str
+        Name used in the report.
+
+    Returns
+    -------
+    CheckResult
+        Passed only for the right option; the message always explains.
+
+    Examples
+    --------
+    >>> options = {"a": "Right: the kernel sums to zero.", "b": "No: that is the smoothing part."}
+    >>> check_choice("B", "a", feedback=options, name="Q1")
+    ✘ Q1: 'b' is not it. No: that is the smoothing part.
+    >>> check_choice("a", "a", feedback=options, name="Q1")
+    ✔ Q1: 'a'. Right: the kernel sums to zero.
+    """
+    keys = {str(k).strip().lower(): str(v) for k, v in feedback.items()}
+    right = str(correct).strip().lower()
+    if right not in keys:
+        raise ValueError(f"correct must be one of the options {sorted(keys)}, got {correct!r}")
+    if answer is None or answer is Ellipsis:
+        return CheckResult(name, False, 1, f"… {name}: not answered yet. Choose one of {sorted(keys)}.")
+    if not isinstance(answer, str):
+        return CheckResult(name, False, 1,
+                           f"✘ {name}: answer with one of the strings {sorted(keys)}, got {_short(answer)}")
+    given = answer.strip().lower()
+    if given not in keys:
+        return CheckResult(name, False, 1, f"✘ {name}: {answer!r} is not an option; choose one of {sorted(keys)}.")
+    if given != right:
+        return CheckResult(name, False, 1, f"✘ {name}: {given!r} is not it. {keys[given]}")
+    return CheckResult(name, True, 1, f"✔ {name}: {given!r}. {keys[given]}")
+
+
+def check_value(answer: Any, expected: float, *, rtol: float = 0.1, atol: float = 0.0,
+                misconceptions: dict[float, str] | None = None, name: str = "your prediction") -> CheckResult:
+    """Check a predicted number, naming the misconception behind a typical wrong value.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's number (a Python or NumPy real scalar). ``None`` or ``...`` means
+        "not answered yet".
+    expected : float
+        The right value.
+    rtol, atol : float
+        The prediction passes when ``|answer - expected| <= atol + rtol * |expected|``.
+    misconceptions : dict of float to str, optional
+        Typical wrong values and the sentence that explains each; an answer within the
+        same tolerance of one of them gets that sentence.
+    name : str
+        Name used in the report.
+
+    Returns
+    -------
+    CheckResult
+        Passed when the answer is within tolerance; otherwise the message says whether it
+        is too high or too low and, where it matches one, names the misconception.
+
+    Examples
+    --------
+    >>> check_value(0.5, 0.71, misconceptions={0.5: "That is the average of two samples."})
+    ✘ your prediction: 0.5 is too low (the tolerance is ±0.071). That is the average of two samples.
+    >>> check_value(0.7, 0.71)
+    ✔ your prediction: 0.7 is within ±0.071 of 0.71.
+    """
+    if answer is None or answer is Ellipsis:
+        return CheckResult(name, False, 1, f"… {name}: not answered yet. Replace ... with a number.")
+    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.integer, np.floating)):
+        return CheckResult(name, False, 1, f"✘ {name}: answer with a real number, got {_short(answer)}")
+    value = float(answer)
+    if not np.isfinite(value):
+        return CheckResult(name, False, 1, f"✘ {name}: answer with a finite number, got {value}")
+    tol = atol + rtol * abs(float(expected))
+    if abs(value - float(expected)) <= tol:
+        return CheckResult(name, True, 1, f"✔ {name}: {value:.4g} is within ±{tol:.2g} of {float(expected):.4g}.")
+    side = "too high" if value > expected else "too low"
+    why = ""
+    for wrong, sentence in (misconceptions or {}).items():
+        if abs(value - float(wrong)) <= atol + rtol * abs(float(wrong)):
+            why = f" {sentence}"
+            break
+    return CheckResult(name, False, 1, f"✘ {name}: {value:.4g} is {side} (the tolerance is ±{tol:.2g}).{why}")
