@@ -35,7 +35,7 @@ def test_wrong_shape_and_type_are_reported():
     r = check(lambda x: reference(x)[:-1], reference, CASES, name="f")
     assert "has shape (2,), expected shape (3,)" in repr(r)
     r = check(lambda x: "text", reference, CASES, name="f")
-    assert "should be numeric" in repr(r)
+    assert "should be an array like" in repr(r) and "got a str" in repr(r)
     r = check(lambda x: (x, x), lambda x: (x,), CASES, name="f")
     assert "sequence of 1 items" in repr(r)
 
@@ -81,3 +81,111 @@ def test_random_cases_are_seeded():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     with pytest.raises(ValueError, match="at least one input"):
         check(reference, reference, [])
+
+
+# --- The checker cannot be fooled: each loophole has a test that shows it closed. ---------
+
+def test_a_complex_answer_with_an_imaginary_part_fails():
+    r = check(lambda x: reference(x) + 5j, reference, CASES, name="f")
+    assert not r and "should be real" in repr(r) and "complex" in repr(r)
+    r = check(lambda x: reference(x) + 0j, reference, CASES, name="f")  # even a zero imaginary part
+    assert not r
+
+
+def test_a_list_where_an_array_is_expected_fails():
+    r = check(lambda x: reference(x).tolist(), reference, CASES, name="f")
+    assert not r and "should be an array" in repr(r) and "got a list" in repr(r)
+    obj = check(lambda x: np.array(list(reference(x)), dtype=object), reference, CASES, name="f")
+    assert not obj and "should be numeric" in repr(obj)
+
+
+def test_rebinding_the_reference_is_reported_and_undone():
+    import vklib.color as vc
+    import vklib.exercises as ex
+
+    ex._snapshot_vklib()  # vklib.color was imported after vklib.exercises here
+    original = vc.srgb_to_linear
+    try:
+        vc.srgb_to_linear = lambda x: x  # the "answer" makes the reference agree with itself
+        r = check(lambda x: x, vc.srgb_to_linear, CASES, name="decode")
+        assert not r and "replaced vklib's own vklib.color.srgb_to_linear" in repr(r)
+        assert vc.srgb_to_linear is original  # put back
+        assert check(lambda x: vc.srgb_to_linear(x), vc.srgb_to_linear, CASES)
+    finally:
+        vc.srgb_to_linear = original
+
+
+def test_a_reference_replaced_before_vklib_was_first_seen_is_not_trusted(monkeypatch):
+    import types
+
+    import vklib.exercises as ex
+
+    fake = types.ModuleType("vklib._fake_for_test")
+    fake.__all__ = ["f"]
+    fake.f = lambda x: x  # a function from __main__-like code, not from vklib
+    monkeypatch.setitem(__import__("sys").modules, "vklib._fake_for_test", fake)
+    r = check(lambda x: x, fake.f, CASES, name="f")
+    assert not r and "vklib._fake_for_test.f" in repr(r)
+    assert ("vklib._fake_for_test", "f") not in ex._SNAPSHOT
+
+
+def test_a_slow_answer_is_stopped_with_a_clear_message():
+    import time
+
+    def slow(x):
+        time.sleep(60)
+        return reference(x)
+
+    start = time.perf_counter()
+    r = check(slow, reference, CASES, name="slow", time_limit=0.5)
+    assert time.perf_counter() - start < 5
+    assert not r and "took longer than 0.5 s" in repr(r)
+
+
+def test_printed_output_is_capped(capsys):
+    import vklib.exercises as ex
+
+    def chatty(x):
+        for i in range(44_000):
+            print("line", i)
+        return reference(x)
+
+    assert check(chatty, reference, CASES[:1], name="chatty")
+    out = capsys.readouterr().out
+    assert len(out) < ex.MAX_OUTPUT_CHARS + 200
+    assert "more characters of printed output not shown" in out
+
+
+def test_sys_exit_in_an_answer_becomes_a_message():
+    import sys
+
+    r = check(lambda x: sys.exit(3), reference, CASES, name="quitter")
+    assert not r and "called sys.exit(3)" in repr(r)
+
+
+# --- Predict and interpret: check_choice and check_value. ---------------------------------
+
+def test_check_choice_names_the_misconception():
+    from vklib.exercises import check_choice
+
+    options = {"a": "Right.", "b": "No: that confuses X with Y."}
+    assert check_choice(" A ", "a", feedback=options)
+    wrong = check_choice("b", "a", feedback=options, name="Q")
+    assert not wrong and "confuses X with Y" in repr(wrong)
+    assert "not an option" in repr(check_choice("z", "a", feedback=options))
+    assert "not answered yet" in repr(check_choice(..., "a", feedback=options))
+    assert "one of the strings" in repr(check_choice(1, "a", feedback=options))
+    with pytest.raises(ValueError, match="correct must be one of"):
+        check_choice("a", "c", feedback=options)
+
+
+def test_check_value_tolerance_sides_and_misconceptions():
+    from vklib.exercises import check_value
+
+    assert check_value(0.70, 0.71, rtol=0.05)
+    low = check_value(0.5, 0.71, rtol=0.05, misconceptions={0.5: "That averages two samples."})
+    assert not low and "too low" in repr(low) and "averages two samples" in repr(low)
+    assert "too high" in repr(check_value(2.0, 0.71))
+    assert "not answered yet" in repr(check_value(None, 1.0))
+    assert "real number" in repr(check_value("0.7", 0.71))
+    assert "finite" in repr(check_value(float("nan"), 0.71))

@@ -21,8 +21,15 @@ just "wrong".
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import io
+import signal
+import sys
+import threading
+import time
+import types
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -30,7 +37,7 @@ import numpy as np
 
 from .checks import is_tensor
 
-__all__ = ["CheckResult", "check", "check_choice", "check_value", "random_cases"]
+__all__ = ["MAX_OUTPUT_CHARS", "CheckResult", "check", "check_choice", "check_value", "random_cases"]
 
 
 @dataclass(frozen=True)
@@ -112,8 +119,12 @@ def _difference(expected: Any, got: Any, rtol: float, atol: float, where: str = 
     except Exception:  # noqa: BLE001 - anything that is not array-like is simply a mismatch
         return f"{where or 'the result'} should be {_short(expected)}, got {_short(got)}"
     label = where or "the result"
+    if isinstance(expected, np.ndarray) and expected.ndim and not isinstance(got, np.ndarray):
+        return f"{label} should be an array like {_short(expected)}, got a {type(got).__name__}: {_short(got)}"
     if g.dtype == object or g.dtype.kind not in "fiubc":
         return f"{label} should be numeric like {_short(expected)}, got {_short(got)}"
+    if g.dtype.kind == "c" and e.dtype.kind != "c":
+        return f"{label} should be real like {_short(expected)}, got complex values {_short(got)}"
     if e.shape != g.shape:
         return f"{label} has shape {g.shape}, expected shape {e.shape}"
     if e.dtype.kind == "b" or g.dtype.kind == "b":
@@ -158,8 +169,119 @@ def _describe_case(fn: Callable, case: Any) -> str:
     return ", ".join(f"{n} = {_short(a)}" for n, a in zip(names, args))
 
 
+# --- Guards: what a learner's code may not do to the check -----------------------------------
+
+#: vklib's public objects as they were when first seen: ``(module name, attribute) -> object``.
+#: Taken when this module is imported (and for modules imported later, at the next check), so a
+#: cell that rebinds ``vklib.color.srgb_to_linear`` cannot turn the reference into its answer.
+_SNAPSHOT: dict[tuple[str, str], Any] = {}
+
+#: At most this many characters of what a learner's function prints are shown.
+MAX_OUTPUT_CHARS = 4000
+
+
+def _snapshot_vklib() -> None:
+    for modname, module in list(sys.modules.items()):
+        if module is None or not (modname == "vklib" or modname.startswith("vklib.")):
+            continue
+        for attr in getattr(module, "__all__", ()):
+            if (modname, attr) not in _SNAPSHOT and hasattr(module, attr):
+                obj = getattr(module, attr)
+                if isinstance(obj, types.FunctionType) and not str(obj.__module__).startswith("vklib"):
+                    continue  # already replaced before we first saw it: never trust it
+                _SNAPSHOT[modname, attr] = obj
+
+
+def _rebound_references() -> list[str]:
+    """Public vklib names that no longer point at vklib's own object (restored on the way)."""
+    _snapshot_vklib()
+    rebound = []
+    for (modname, attr), original in _SNAPSHOT.items():
+        module = sys.modules.get(modname)
+        if module is not None and getattr(module, attr, original) is not original:
+            rebound.append(f"{modname}.{attr}")
+            setattr(module, attr, original)
+    for modname, module in list(sys.modules.items()):  # functions replaced before first seen
+        if module is None or not (modname == "vklib" or modname.startswith("vklib.")):
+            continue
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr, None)
+            if (modname, attr) not in _SNAPSHOT and isinstance(obj, types.FunctionType) \
+                    and not str(obj.__module__).startswith("vklib"):
+                rebound.append(f"{modname}.{attr}")
+    return rebound
+
+
+_snapshot_vklib()
+
+
+class _TimeLimit(BaseException):  # not an Exception: an answer's `except Exception` cannot swallow it
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the block after ``seconds`` (main thread, POSIX); elsewhere, time it afterwards."""
+    usable = (seconds is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _CappedText(io.TextIOBase):
+    """A text sink that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int):
+        self.limit, self.kept, self.dropped = limit, [], 0
+        self._size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = self.limit - self._size
+        if room > 0:
+            self.kept.append(text[:room])
+            self._size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def flush_to(self, stream) -> None:
+        text = "".join(self.kept)
+        if text:
+            stream.write(text)
+        if self.dropped:
+            stream.write(f"\n… ({self.dropped:,} more characters of printed output not shown)\n")
+
+
+def _run_learner(fn: Callable, case: Any, seconds: float | None) -> Any:
+    """Call the learner with a time limit and its printed output capped."""
+    sink = _CappedText(MAX_OUTPUT_CHARS)
+    start = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _time_limit(seconds):
+            got = _call(fn, case)
+    finally:
+        sink.flush_to(sys.stdout)
+    if seconds is not None and time.perf_counter() - start > seconds:
+        raise _TimeLimit
+    return got
+
+
 def check(learner: Callable, reference: Callable, cases: Iterable[Any], *, name: str | None = None,
-          rtol: float = 1e-6, atol: float = 1e-8) -> CheckResult:
+          rtol: float = 1e-6, atol: float = 1e-8, time_limit: float | None = 20.0) -> CheckResult:
     """Compare ``learner`` with ``reference`` on every case and report the first mismatch.
 
     Parameters
@@ -176,6 +298,9 @@ def check(learner: Callable, reference: Callable, cases: Iterable[Any], *, name:
         Name used in the report (default: the learner's ``__name__``).
     rtol, atol : float
         Tolerances of :func:`numpy.isclose` for numeric results.
+    time_limit : float or None
+        Seconds each case may take (``None``: no limit). A slower answer is stopped
+        and reported as too slow.
 
     Returns
     -------
@@ -183,15 +308,40 @@ def check(learner: Callable, reference: Callable, cases: Iterable[Any], *, name:
         Displays as a one-line success or a report of the first failing case: the
         input, the expected and received values, and the index of the first difference.
         A learner that raises ``NotImplementedError`` is reported as not attempted yet.
+
+    Notes
+    -----
+    The check cannot be fooled by accident: the reference is vklib's own function as
+    it was when first imported (a cell that rebinds a public vklib name is reported,
+    and the original is put back); a list, a complex or an object array where the
+    reference returns a real array is a mismatch, not converted; ``sys.exit`` in an
+    answer becomes a message; what the answer prints is capped at
+    :data:`MAX_OUTPUT_CHARS` characters.
     """
     label = name or getattr(learner, "__name__", "your function")
     cases = list(cases)
     if not cases:
         raise ValueError("cases must hold at least one input")
+    rebound = _rebound_references()
+    if rebound:
+        return CheckResult(label, False, len(cases),
+                           f"✘ {label}: this session replaced vklib's own {', '.join(rebound)}. The check "
+                           "compares your function with vklib's, so that name has been put back; "
+                           "run the exercise cell again without reassigning it.")
     for k, case in enumerate(cases, start=1):
         expected = _call(reference, case)
         try:
-            got = _call(learner, case)
+            got = _run_learner(learner, case, time_limit)
+        except _TimeLimit:
+            return CheckResult(label, False, len(cases),
+                               f"✘ {label}: case {k} of {len(cases)} took longer than {time_limit:g} s "
+                               "(the reference takes a fraction of that); look for a loop that never ends "
+                               "or work repeated for every element.\n"
+                               f"  input: {_describe_case(learner, case)}")
+        except SystemExit as stop:
+            return CheckResult(label, False, len(cases),
+                               f"✘ {label}: case {k} of {len(cases)} called sys.exit({stop.code!r}); "
+                               "a function should return its result, not stop Python.")
         except NotImplementedError:
             return CheckResult(label, False, len(cases),
                                f"… {label}: not attempted yet (it raises NotImplementedError). "
