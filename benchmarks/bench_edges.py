@@ -15,7 +15,7 @@ Rows (all compute ``sqrt(gx^2 + gy^2)`` of the 3 x 3 Sobel derivatives, float32)
 * skimage          ``skimage.filters.sobel`` (which also rescales by 1 / (4 sqrt 2))
 
 Then a batch of 64 images of 512 x 512 through the torch path (CPU, and CUDA if present).
-Nothing here asserts speed; the issue asks for vklib NumPy within 2x of SciPy.
+Nothing here asserts speed; the aim is vklib NumPy within 2x of SciPy.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from vklib import edges as E
+from vklib.edges.correlate import _torch_correlate
 from vklib.data import load_photo
 
 ndimage = pytest.importorskip("scipy.ndimage")
@@ -494,8 +495,39 @@ def test_torch_conv2d_path_equals_shift_path(border):
     torch = pytest.importorskip("torch")
     x = torch.rand(3, 1, 9, 12, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     kernel = np.random.default_rng(6).normal(size=(5, 3))
-    a = E._torch_correlate(x, kernel, border, method="conv2d")
-    b = E._torch_correlate(x, kernel, border, method="shift")
+    a = _torch_correlate(x, kernel, border, method="conv2d")
+    b = _torch_correlate(x, kernel, border, method="shift")
     np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
     np.testing.assert_allclose(b[2, 0].numpy(), E.correlate2d_reference(x[2, 0].numpy(), kernel, border=border),
                                atol=1e-12)
+
+
+def test_float16_is_rejected_by_the_filters_in_vklib_words():
+    half = random_image((12, 12)).astype(np.float16)
+    for call in (lambda: E.sobel(half), lambda: E.correlate2d(half, E.SOBEL_X), lambda: E.gaussian_smooth(half, 1.0),
+                 lambda: E.laplacian_of_gaussian(half, 1.0), lambda: E.finite_differences(half),
+                 lambda: E.correlate_separable(half, E.DERIVATIVE, E.SOBEL_SMOOTHING), lambda: E.laplacian(half)):
+        with pytest.raises(TypeError, match=r"float32 or float64.*astype\(np.float32\)"):
+            call()
+    # functions that compute in float64 (or only compare values) accept float16, documented
+    np.testing.assert_array_equal(E.canny(half), E.canny(half.astype(np.float64)))
+    kernel = np.random.default_rng(1).normal(size=(3, 3))
+    np.testing.assert_array_equal(E.correlate2d_reference(half, kernel),
+                                  E.correlate2d_reference(half.astype(np.float64), kernel))
+
+
+def test_torch_float16_on_the_cpu_is_computed_not_hung():
+    torch = pytest.importorskip("torch")
+    x = torch.rand(2, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    gx, _ = E.sobel(x.half())
+    assert gx.dtype == torch.float16
+    np.testing.assert_allclose(gx.float().numpy(), E.sobel(x)[0].numpy(), atol=2e-2)
+
+
+def test_public_names_and_read_only_border_table():
+    import vklib.edges as package
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+    with pytest.raises(TypeError):
+        E.BORDER_MODES["reflect"] = ("x", "y", "z")
