@@ -24,19 +24,31 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["REPOSITORY", "COLAB_SETUP", "notebook_environment", "execute", "student_edition", "main"]
+__all__ = ["REPOSITORY", "COLAB_SETUP", "COLAB_EXTRAS", "COLAB_KEEP", "notebook_environment", "execute", "student_edition", "main"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 #: The book's repository; ``_config.yml`` (launch buttons) names the same address (tested).
 REPOSITORY = "https://github.com/vklib-book/vklib-book"
 
+#: What a Colab runtime lacks of vklib's requirements (it has torch, torchvision, numpy, scipy,
+#: OpenCV, scikit-image, scikit-learn, matplotlib, tqdm and ipywidgets 7.7 preinstalled).
+COLAB_EXTRAS = ("colour-science", "PyMaxflow", "open_clip_torch", "ipycanvas")
+
+#: Packages the Colab set-up cell keeps at the runtime's versions (never up- or downgraded).
+COLAB_KEEP = ("torch", "torchvision", "ipywidgets", "numpy")
+
 #: The first code cell of every chapter: installs vklib in Colab, does nothing elsewhere.
+#: vklib itself is installed without dependencies; the packages Colab lacks are installed with
+#: the runtime's torch, torchvision, ipywidgets and numpy pinned at the versions it has.
 COLAB_SETUP = f"""# Colab set-up: installs vklib from the book's repository (does nothing outside Colab).
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q "vklib @ git+{REPOSITORY}"
+    from importlib.metadata import version
+    keep = " ".join(f"{{name}}=={{version(name)}}" for name in {COLAB_KEEP!r})
+    %pip install -q --no-deps "vklib @ git+{REPOSITORY}"
+    %pip install -q {" ".join(COLAB_EXTRAS)} {{keep}}
 """
 
 
