@@ -13,11 +13,11 @@ import pytest
 
 import vklib.color as vc
 from vklib.color.difference import delta_e_2000_reference
+from vklib.resources import data_path
 
 torch = pytest.importorskip("torch")
 
 N = 100_000
-DATA = Path(__file__).resolve().parents[1] / "data" / "color"
 
 
 # ---------------------------------------------------------------- inputs -------------
@@ -82,7 +82,7 @@ def test_srgb_transfer_known_values_and_continuity():
     assert vc.srgb_to_linear(np.array([0.0]))[0] == 0.0
     assert vc.srgb_to_linear(np.array([1.0]))[0] == pytest.approx(1.0, abs=1e-15)
     assert vc.srgb_to_linear(np.array([0.5]))[0] == pytest.approx(0.21404114048223255, abs=1e-12)
-    e = vc.cie.SRGB_EPSILON
+    e = vc.srgb.SRGB_EPSILON
     below, above = vc.srgb_to_linear(np.array([e, e + 1e-12]))
     # the standard's rounded constants leave a jump of 2.3e-9 where the pieces meet
     assert 1e-9 < abs(above - below) < 3e-9
@@ -94,7 +94,7 @@ def test_srgb_transfer_round_trip_and_any_shape():
     # exact except at the break: 0.04045 / 12.92 = 0.00313080495 lies just above the
     # encoding break 0.0031308, so it is encoded by the other piece (3e-8 off)
     assert np.abs(vc.linear_to_srgb(vc.srgb_to_linear(v)) - v).max() < 5e-8
-    away = np.abs(v - vc.cie.SRGB_EPSILON) > 1e-6
+    away = np.abs(v - vc.srgb.SRGB_EPSILON) > 1e-6
     assert np.abs(vc.linear_to_srgb(vc.srgb_to_linear(v)) - v)[away].max() < 1e-12
     assert vc.srgb_to_linear(np.array(0.5)).shape == ()
 
@@ -364,7 +364,7 @@ def test_float32_precision():
 
 # ---------------------------------------------------------------- colour differences
 def sharma_pairs():
-    table = np.loadtxt(DATA / "sharma2005_ciede2000.csv", delimiter=",", comments="#", skiprows=4)
+    table = np.loadtxt(data_path("color", "sharma2005_ciede2000.csv"), delimiter=",", comments="#", skiprows=4)
     return table[:, 1:4], table[:, 4:7], table[:, 7]
 
 
@@ -567,3 +567,120 @@ def test_import_is_light():
     code = "import sys, vklib.color; print(sorted(m for m in ('torch', 'colour', 'matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# ---------------------------------------------------------------- library hygiene ----
+PUBLIC_FUNCTIONS = [getattr(vc, name) for name in vc.__all__ if callable(getattr(vc, name))]
+
+
+@pytest.mark.parametrize("fn", PUBLIC_FUNCTIONS, ids=lambda f: f.__name__)
+def test_every_public_function_has_a_numpydoc_docstring(fn):
+    doc = fn.__doc__
+    assert doc, f"{fn.__name__} has no docstring at run time"
+    assert "Returns\n" in doc or "Returns\r\n" in doc, f"{fn.__name__}'s docstring has no Returns section"
+
+
+def test_help_shows_the_lab_docstring():
+    import pydoc
+
+    text = pydoc.render_doc(vc.xyz_to_lab)
+    assert "CIE XYZ to CIELAB" in text and "216}{24389}" in text
+
+
+def test_modules_mirror_the_chapter_and_stay_short():
+    import importlib
+
+    for name, section in [("srgb", "sRGB: transfer function and matrix"),
+                          ("xyz", "Chromaticity: xyY and the diagram"),
+                          ("lab", "CIELAB and colour differences"),
+                          ("cones", "Light, cones and trichromacy")]:
+        module = importlib.import_module(f"vklib.color.{name}")
+        assert section in module.__doc__
+        assert "Examples" in module.__doc__
+        assert len(Path(module.__file__).read_text().splitlines()) <= 400
+
+
+@pytest.mark.parametrize("name", ["SRGB_PRIMARIES_XY", "D65_XY", "E_XY"])
+def test_constants_are_read_only(name):
+    constant = getattr(vc, name)
+    before = constant.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        constant[0] = 0.5
+    with pytest.raises(ValueError, match="read-only"):
+        constant += 0.1
+    np.testing.assert_array_equal(constant, before)
+    from vklib.color.spectra import CIE_1931_RGB_TO_XYZ
+
+    with pytest.raises(ValueError, match="read-only"):
+        CIE_1931_RGB_TO_XYZ[0, 0] = 1.0
+
+
+def test_read_only_constants_work_with_torch_and_colour(colour):
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")  # torch warns when it is handed a read-only array
+        out = vc.lab_to_srgb(torch.tensor([[50.0, 10.0, -10.0]], dtype=torch.float64))
+        vc.xyz_to_lab(torch.tensor([[0.3, 0.4, 0.5]], dtype=torch.float64))
+    np.testing.assert_allclose(out.numpy(), vc.lab_to_srgb(np.array([[50.0, 10.0, -10.0]])), atol=1e-12)
+    np.testing.assert_allclose(colour.XYZ_to_Lab(np.array([0.3, 0.4, 0.5]), vc.D65_XY),
+                               vc.xyz_to_lab(np.array([0.3, 0.4, 0.5])), atol=1e-12)
+
+
+def test_wavelength_rejects_complex_and_bool():
+    with pytest.raises(TypeError, match="real numbers"):
+        vc.wavelength_to_xyz(np.array([550 + 40j]))
+    with pytest.raises(TypeError, match="real numbers"):
+        vc.wavelength_to_xy(torch.tensor([550 + 40j]))
+    with pytest.raises(TypeError, match="real numbers"):
+        vc.wavelength_to_xyz(np.array([True]))
+    with pytest.raises(TypeError, match="real numbers"):
+        vc.spectrum_to_xyz(np.ones(471), illuminant=np.ones(471) * (1 + 1j))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fn", [vc.srgb_to_lab, vc.srgb_to_xyz, vc.lab_to_srgb, vc.lab_to_xyz, vc.srgb_to_linear])
+def test_huge_finite_input_raises_instead_of_nan(fn):
+    with pytest.raises(ValueError, match="too large"):
+        fn(np.array([1e300, 0.5, 0.0]))
+    with pytest.raises(ValueError, match="too large"):
+        fn(torch.tensor([1e30, 0.5, 0.0]))
+    # large but representable values still convert (no clipping)
+    assert np.all(np.isfinite(fn(np.array([1e3, 0.5, 0.0]))))
+
+
+def test_cone_fundamentals_come_from_colour(colour):
+    lam, lms = vc.cone_fundamentals()
+    table = colour.colorimetry.MSDS_CMFS_LMS["Stockman & Sharpe 2 Degree Cone Fundamentals"]
+    np.testing.assert_array_equal(lms, table.values)
+    np.testing.assert_array_equal(lam[np.argmax(lms, axis=0)], [570.0, 543.0, 442.0])
+    assert not lms.flags.writeable
+    with pytest.raises(ValueError, match="name must be one of"):
+        vc.cone_fundamentals("no such table")
+
+
+@pytest.mark.parametrize("illuminant", [None, "D65", "A"])
+def test_metameric_black_is_invisible_and_changes_the_spectrum(illuminant):
+    rng = np.random.default_rng(30)
+    spectra = rng.random((5, 471))
+    black = vc.metameric_black(spectra, illuminant=illuminant)
+    assert np.abs(vc.spectrum_to_xyz(black, illuminant=illuminant)).max() < 1e-12
+    assert np.abs(black).max() > 0.1  # most of a random spectrum is invisible
+    # a projection: applying it twice changes nothing; NumPy == torch
+    np.testing.assert_allclose(vc.metameric_black(black, illuminant=illuminant), black, atol=1e-12)
+    got = vc.metameric_black(torch.from_numpy(spectra), illuminant=illuminant)
+    np.testing.assert_allclose(got.numpy(), black, atol=1e-12)
+    with pytest.raises(ValueError, match="471 samples"):
+        vc.metameric_black(np.ones(100))
+    with pytest.raises(TypeError, match="floating"):
+        vc.metameric_black(np.ones(471, dtype=int))
+
+
+def test_metamers_under_d65_differ_under_a():
+    grey = np.full(471, 0.5)
+    lam = vc.wavelengths()
+    other = grey + vc.metameric_black(0.3 * np.sin(2 * np.pi * (lam - 400.0) / 80.0), illuminant="D65")
+    same = vc.spectrum_to_xyz(np.stack([grey, other]), illuminant="D65")
+    assert np.abs(same[0] - same[1]).max() < 1e-12
+    under_a = vc.spectrum_to_xyz(np.stack([grey, other]), illuminant="A")
+    assert np.abs(under_a[0] - under_a[1]).max() > 1e-3

@@ -47,6 +47,47 @@ def check_finite(x: Any, name: str) -> None:
         check_array(x, name, dtype="floating", finite=True)
 
 
+def check_overflow(y: Any, name: str) -> Any:
+    """Return ``y`` if it is finite; raise ``ValueError`` if a finite input overflowed.
+
+    The public conversions accept any finite input, but a power or a product of huge
+    values (an sRGB value of 1e300 decodes to infinity, and infinity minus infinity is
+    NaN) would otherwise come back as silent infinities or NaN. One summation decides
+    for almost every result, as in :func:`check_finite`.
+    """
+    total = float(y.detach().sum()) if is_tensor(y) else float(np.sum(y, dtype=np.float64))
+    if np.isfinite(total):
+        return y
+    bad = int((~y.isfinite()).sum()) if is_tensor(y) else int((~np.isfinite(y)).sum())
+    if bad:
+        dtype = str(y.dtype).replace("torch.", "")
+        raise ValueError(
+            f"{name} is too large for this conversion: {bad} result value(s) overflowed {dtype} to "
+            "infinity or NaN; colour values are expected within a few orders of magnitude of [0, 1]")
+    return y
+
+
+def read_only(values: Any) -> np.ndarray:
+    """``values`` as a new float64 array that cannot be written to (module constants)."""
+    array = np.array(values, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+def check_xy(xy: Any, name: str, shape: tuple) -> np.ndarray:
+    """Check chromaticities ``(x, y)`` of the given shape; return them as float64."""
+    if is_tensor(xy):
+        xy = xy.detach().cpu().numpy()
+    if np.iscomplexobj(xy):
+        raise TypeError(f"{name} must hold real chromaticities, got complex values")
+    arr = np.asarray(xy, dtype=np.float64) if not isinstance(xy, np.ndarray) else xy.astype(np.float64)
+    check_array(arr, name, shape=shape)
+    y = arr[..., 1]
+    if np.any(y <= 0) or np.any(arr < 0) or np.any(arr.sum(axis=-1) > 1):
+        raise ValueError(f"{name} must hold chromaticities with x, y >= 0, y > 0 and x + y <= 1, got {arr.tolist()}")
+    return arr
+
+
 def finish(y: Any, channel_axis: int = -1) -> Any:
     """Undo :func:`prepare`'s axis move on a result of the same layout."""
     return moveaxis(y, -1, channel_axis)
@@ -160,7 +201,8 @@ def constant(value: Any, like: Any) -> Any:
     if is_tensor(like):
         import torch
 
-        return torch.as_tensor(np.asarray(value), dtype=like.dtype, device=like.device)
+        # a copy: torch cannot share the memory of a read-only array (the module constants)
+        return torch.as_tensor(np.array(value), dtype=like.dtype, device=like.device)
     return np.asarray(value, dtype=like.dtype)
 
 

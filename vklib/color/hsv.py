@@ -82,8 +82,8 @@ def srgb_to_hsv(rgb: Any, *, channel_axis: int = -1) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> srgb_to_hsv(np.array([1.0, 0.5, 0.0]))   # orange: hue 30 degrees
-    array([30.,  1.,  1.])
+    >>> srgb_to_hsv(np.array([1.0, 0.5, 0.0])).tolist()   # orange: hue 30 degrees
+    [30.0, 1.0, 1.0]
     """
     x = A.prepare(rgb, "rgb", channel_axis)
     return A.finish(A.blockwise(_srgb_to_hsv_kernel, x), channel_axis)
@@ -127,8 +127,8 @@ def hsv_to_srgb(hsv: Any, *, channel_axis: int = -1) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> hsv_to_srgb(np.array([30.0, 0.5, 1.0]))   # the orange at half saturation
-    array([1.  , 0.75, 0.5 ])
+    >>> hsv_to_srgb(np.array([30.0, 0.5, 1.0])).tolist()   # the orange at half saturation
+    [1.0, 0.75, 0.5]
     """
     x = A.prepare(hsv, "hsv", channel_axis)
     return A.finish(A.blockwise(_hsv_to_srgb_kernel, x), channel_axis)
@@ -177,8 +177,8 @@ def srgb_to_hsl(rgb: Any, *, channel_axis: int = -1) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> srgb_to_hsl(np.array([1.0, 0.5, 0.0]))
-    array([30. ,  1. ,  0.5])
+    >>> srgb_to_hsl(np.array([1.0, 0.5, 0.0])).tolist()
+    [30.0, 1.0, 0.5]
     """
     x = A.prepare(rgb, "rgb", channel_axis)
     return A.finish(A.blockwise(_srgb_to_hsl_kernel, x), channel_axis)
@@ -223,8 +223,8 @@ def hsl_to_srgb(hsl: Any, *, channel_axis: int = -1) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> hsl_to_srgb(np.array([30.0, 1.0, 0.5]))
-    array([1. , 0.5, 0. ])
+    >>> hsl_to_srgb(np.array([30.0, 1.0, 0.5])).tolist()
+    [1.0, 0.5, 0.0]
     """
     x = A.prepare(hsl, "hsl", channel_axis)
     return A.finish(A.blockwise(_hsl_to_srgb_kernel, x), channel_axis)

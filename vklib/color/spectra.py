@@ -47,6 +47,7 @@ CIE_1931_RGB_TO_XYZ = np.array(
         [0.00000, 0.01000, 0.99000],
     ]
 )
+CIE_1931_RGB_TO_XYZ.flags.writeable = False
 
 _cache: dict = {}
 
@@ -87,7 +88,19 @@ def cmfs(name: str = CIE_1931_XYZ) -> tuple[np.ndarray, np.ndarray]:
 
 
 def wavelengths() -> np.ndarray:
-    """The spectral grid of :func:`spectrum_to_xyz`: 360, 361, ..., 830 nm (471 samples)."""
+    """The spectral grid of :func:`spectrum_to_xyz`: 360, 361, ..., 830 nm.
+
+    Returns
+    -------
+    numpy.ndarray, shape (471,), float64, nm
+        Read-only: the grid of colour-science's CIE 1931 2-degree table.
+
+    Examples
+    --------
+    >>> lam = wavelengths()
+    >>> float(lam[0]), float(lam[-1]), lam.size
+    (360.0, 830.0, 471)
+    """
     return cmfs(_OBSERVER)[0]
 
 
@@ -103,7 +116,13 @@ def luminous_efficiency(grid: Any = None) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     wavelengths, values : numpy.ndarray, shape (N,)
-    """
+        Wavelengths in nm; V in [0, 1], 1 at 555 nm.
+
+    Examples
+    --------
+    >>> luminous_efficiency([555.0])[1].tolist()
+    [1.0]
+        """
     colour = _colour()
     sd = colour.colorimetry.SDS_LEFS_PHOTOPIC["CIE 1924 Photopic Standard Observer"]
     if grid is None:
@@ -119,9 +138,25 @@ def illuminant_spd(name: str = "D65") -> np.ndarray:
     colour-science (its own interpolation and extrapolation). ``'E'`` is the
     equal-energy spectrum (all ones).
 
+    Parameters
+    ----------
+    name : str
+        ``'E'`` or a key of ``colour.SDS_ILLUMINANTS`` (``'D65'``, ``'A'``, ...).
+
     Returns
     -------
-    numpy.ndarray, shape (471,)
+    numpy.ndarray, shape (471,), float64
+        Read-only; relative units (D65 and A are 100 at 560 nm).
+
+    Raises
+    ------
+    ValueError
+        Unknown name.
+
+    Examples
+    --------
+    >>> float(illuminant_spd("A")[560 - 360])
+    100.0
     """
     key = ("illuminant", name)
     if key not in _cache:
@@ -139,8 +174,29 @@ def illuminant_spd(name: str = "D65") -> np.ndarray:
 
 
 def illuminant_xy(name: str = "D65") -> np.ndarray:
-    """Tabulated chromaticity of a CIE illuminant for the 1931 observer
-    (``colour.CCS_ILLUMINANTS``), e.g. D65 -> (0.3127, 0.3290), E -> (1/3, 1/3)."""
+    """Tabulated chromaticity of a CIE illuminant for the 1931 2-degree observer.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``colour.CCS_ILLUMINANTS['CIE 1931 2 Degree Standard Observer']``
+        (``'D65'``, ``'A'``, ``'E'``, ...).
+
+    Returns
+    -------
+    numpy.ndarray, shape (2,), float64
+        ``(x, y)``, each in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Unknown name.
+
+    Examples
+    --------
+    >>> illuminant_xy("D65").tolist()
+    [0.3127, 0.329]
+    """
     table = _colour().CCS_ILLUMINANTS[CIE_1931_XYZ]
     if name not in table:
         raise ValueError(f"name must be a key of colour.CCS_ILLUMINANTS[{CIE_1931_XYZ!r}], got {name!r}")
@@ -219,6 +275,8 @@ def spectrum_to_xyz(spd: Any, *, illuminant: Any = None, grid: Any = None) -> An
         weights = bars
         k = 1.0 / (bars[:, 1].sum() * step)
     else:
+        if not isinstance(illuminant, str):
+            _check_real(illuminant, "illuminant")
         s = illuminant_spd(illuminant) if isinstance(illuminant, str) else np.asarray(illuminant, dtype=np.float64)
         check_array(s, "illuminant", shape=(lam.size,))
         weights = bars * s[:, None]
@@ -244,6 +302,7 @@ def wavelength_to_xyz(wavelength: Any) -> np.ndarray:
     """
     if A.is_tensor(wavelength):
         return A.constant(wavelength_to_xyz(wavelength.detach().cpu().numpy()), _floating(wavelength))
+    _check_real(wavelength, "wavelength")
     w = np.asarray(wavelength, dtype=np.float64)
     check_array(w, "wavelength", dtype="numeric")
     lam, values = cmfs(_OBSERVER)
@@ -274,14 +333,22 @@ def wavelength_to_xy(wavelength: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> np.round(wavelength_to_xy(520.0), 4)
-    array([0.0743, 0.8338])
+    >>> np.round(wavelength_to_xy(520.0), 4).tolist()
+    [0.0743, 0.8338]
     """
     if A.is_tensor(wavelength):
         return A.constant(wavelength_to_xy(wavelength.detach().cpu().numpy()), _floating(wavelength))
     xyz = wavelength_to_xyz(wavelength)
     total = xyz.sum(axis=-1, keepdims=True)
     return xyz[..., :2] / total
+
+
+def _check_real(x: Any, name: str) -> None:
+    """Raise ``TypeError`` for complex, boolean, string or object input (NumPy would drop
+    an imaginary part with only a warning, and read ``True`` as 1 nm)."""
+    kind = np.asarray(x).dtype.kind
+    if kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers (int or float), got dtype {np.asarray(x).dtype}")
 
 
 def _floating(x: Any) -> Any:
@@ -326,3 +393,4 @@ def rgb_cmfs_to_xyz_cmfs(rgb_bar: np.ndarray, v_lambda: np.ndarray) -> np.ndarra
     out = np.stack([x / y * v_lambda, v_lambda, z / y * v_lambda], axis=1)
     out[dark] = 0.0
     return out
+
