@@ -144,3 +144,89 @@ def test_bounding_boxes_rejects_empty_masks():
         bounding_boxes(np.zeros((3, 3), bool))
     with pytest.raises(TypeError, match="bool dtype"):
         bounding_boxes(np.zeros((3, 3)))
+
+
+# --------------------------------------------------------------------------------------
+# Object-centred scenes (chapter 5)
+# --------------------------------------------------------------------------------------
+
+from vklib.data import HUES, CentredScenes, make_centred_scenes  # noqa: E402
+from vklib.data.centred import hue_class  # noqa: E402
+
+
+def test_centred_scenes_have_the_documented_layout():
+    s = make_centred_scenes(60, seed=3, size=(32, 40))
+    assert isinstance(s, CentredScenes) and len(s) == 60
+    assert s.images.shape == (60, 32, 40, 3) and s.images.dtype == np.float32
+    assert s.masks.shape == (60, 32, 40) and s.masks.dtype == bool
+    assert 0.0 <= s.images.min() and s.images.max() <= 1.0
+    for arr, n in [(s.labels, len(SHAPES)), (s.colors, len(HUES)), (s.background_colors, len(HUES)),
+                   (s.backgrounds, len(BACKGROUNDS))]:
+        assert arr.dtype == np.int64 and arr.min() >= 0 and arr.max() < n
+    assert s.tints.shape == (60, 3) and (s.tints > 0.75 - 1e-12).all() and (s.tints <= 1).all()
+    sub = s[[2, 7]]
+    assert len(sub) == 2 and np.array_equal(sub.images[1], s.images[7])
+
+
+def test_centred_scenes_are_deterministic_per_scene():
+    big = make_centred_scenes(40, seed=11)
+    small = make_centred_scenes(10, seed=11)
+    np.testing.assert_array_equal(big.images[:10], small.images)
+    np.testing.assert_array_equal(big.masks[:10], small.masks)
+    np.testing.assert_array_equal(big.colors[:10], small.colors)
+    again = make_centred_scenes(40, seed=11)
+    assert again.images.tobytes() == big.images.tobytes()
+    assert not np.array_equal(make_centred_scenes(10, seed=12).images, small.images)
+
+
+def test_centred_masks_are_the_shape_near_the_middle():
+    """The mask is exactly where the tinted shape colour is painted; the shape is large and central."""
+    s = make_centred_scenes(200, seed=5, noise=0.0)
+    from vklib.color import hsv_to_srgb
+
+    colours = (hsv_to_srgb(s.shape_hsv) * s.tints).astype(np.float32)
+    for i in range(len(s)):
+        at_colour = np.all(s.images[i] == colours[i], axis=-1)
+        np.testing.assert_array_equal(at_colour, s.masks[i], err_msg=f"scene {i}")
+        m = s.masks[i]
+        assert not (m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any())
+        ys, xs = np.nonzero(m)
+        assert abs(xs.mean() + 0.5 - 16) < 3 and abs(ys.mean() + 0.5 - 16) < 3
+        extent = max(xs.max() - xs.min(), ys.max() - ys.min()) + 1
+        assert 0.25 * 32 <= extent <= 0.62 * 32, extent
+
+
+def test_centred_colours_are_continuous_and_balanced():
+    s = make_centred_scenes(1200, seed=0)
+    for arr in (s.labels, s.colors, s.background_colors):
+        counts = np.bincount(arr, minlength=6)
+        assert counts.min() > 140, counts
+    assert len(np.unique(np.round(s.shape_hsv[:, 0], 3))) > 1000   # continuous hues, not a palette
+    np.testing.assert_array_equal(hue_class(np.array([0.0, 29.9, 30.0, 89.9, 330.0, 359.9])), [0, 0, 1, 1, 0, 0])
+    # The shape is brighter than the background in every scene.
+    assert (s.shape_hsv[:, 2] > s.background_hsv[:, 2]).all()
+
+
+def test_centred_restrictions():
+    s = make_centred_scenes(100, seed=1, shapes=["star", "cross"], backgrounds=["plain"])
+    assert set(SHAPES[k] for k in s.labels) == {"star", "cross"}
+    assert set(s.backgrounds.tolist()) == {BACKGROUNDS.index("plain")}
+    assert make_centred_scenes(0).images.shape == (0, 32, 32, 3)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n=-1), ValueError, "n must be >= 0"),
+    (dict(n=None), TypeError, "n must be an integer"),
+    (dict(n=1, size=8), ValueError, "at least 16 pixels"),
+    (dict(n=1, size="32"), TypeError, "size must be an int"),
+    (dict(n=1, seed=-1), ValueError, "seed must be a non-negative integer"),
+    (dict(n=1, shapes=["hexagon"]), ValueError, "shape must be one of"),
+    (dict(n=1, radius=(0.3, 0.2)), ValueError, "radius must satisfy"),
+    (dict(n=1, radius=0.2), TypeError, "radius must be a"),
+    (dict(n=1, jitter=0.5), ValueError, "jitter must lie in"),
+    (dict(n=1, tint="strong"), TypeError, "tint must be a number"),
+    (dict(n=1, noise=float("nan")), ValueError, "noise must lie in"),
+])
+def test_centred_bad_arguments_raise_clear_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_centred_scenes(**kwargs)
