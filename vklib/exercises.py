@@ -281,7 +281,7 @@ def _run_learner(fn: Callable, case: Any, seconds: float | None) -> Any:
 
 
 def check(learner: Callable, reference: Callable, cases: Iterable[Any], *, name: str | None = None,
-          rtol: float = 1e-6, atol: float = 1e-8, time_limit: float | None = 20.0) -> CheckResult:
+          rtol: float = 1e-6, atol: float = 1e-8, time_limit: float | None = 30.0) -> CheckResult:
     """Compare ``learner`` with ``reference`` on every case and report the first mismatch.
 
     Parameters
