@@ -12,11 +12,62 @@ import time
 from typing import Any, Callable
 
 
-def machine() -> str:
-    """One line describing the machine the numbers come from."""
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, ``sysctl`` on macOS), else the architecture."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    try:
+        import subprocess
+
+        out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (runnable processes), or None where the OS does not report it."""
     import os
 
-    line = f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+#: The load when the benchmark script started (this module is imported first).
+LOAD_AT_START = load_average()
+
+
+def contention() -> str:
+    """The load average at the start and now, flagged when other work shared the cores."""
+    import os
+
+    now, cores = load_average(), os.cpu_count() or 1
+    if now is None or LOAD_AT_START is None:
+        return "load average not available"
+    # A benchmark keeps up to all cores busy itself; a load above the core count, or well above
+    # zero before it started, means other processes competed for the CPU during the timing.
+    busy = LOAD_AT_START > 0.5 or now > cores + 0.5
+    line = f"load average {LOAD_AT_START:.2f} at start, {now:.2f} now"
+    if busy:
+        line += (" -- CONTENDED: other processes shared the cores; absolute times are pessimistic,"
+                 " ratios of rows timed alternately are more reliable")
+    return line
+
+
+def machine() -> str:
+    """One line describing the machine the numbers come from: CPU model, cores, threads, load."""
+    import os
+
+    line = f"{cpu_model()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
     try:
         import torch
 
@@ -25,7 +76,7 @@ def machine() -> str:
             line += f", {torch.cuda.get_device_name(0)}"
     except ImportError:
         pass
-    return line
+    return line + f"; {contention()}"
 
 
 def _sync(device: Any = None) -> None:
