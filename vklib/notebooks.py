@@ -62,6 +62,9 @@ def notebook_environment() -> dict[str, str]:
         # The committed outputs are the CPU profile's: a GPU machine re-executing them for nbval
         # must compute on the CPU too (set VKLIB_DEVICE=cuda to execute on the GPU on purpose).
         "VKLIB_DEVICE": os.environ.get("VKLIB_DEVICE", "cpu"),
+        # Threads waiting for work sleep instead of spinning: on a busy 2-core machine spinning
+        # threads fight the neighbour for the cores (benchmarks/bench_threads.py, README "Threads").
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
     }
 
 
