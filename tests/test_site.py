@@ -123,3 +123,66 @@ def _check_link(html, rel, href):
     if url.fragment and target.suffix == ".html" and url.fragment not in _ids(target):
         return [f"{rel}: link {href!r} points to a missing anchor"]
     return []
+
+
+VISIBLE = """sel => [...document.querySelectorAll(sel)].filter(e => {
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
+        && r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.top < innerHeight;
+}).length"""
+
+
+def _open(browser, base, width, height=800):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + "chapters/01_color.html", wait_until="networkidle")
+    return page, errors
+
+
+def _visible(page, selector):
+    return page.evaluate(VISIBLE, selector)
+
+
+def test_phone_navigation_and_contents_buttons_open_their_panels(site):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        page, errors = _open(browser, base, 390)
+        chapter_link = "a.reference.internal[href='02_edges.html']"
+        assert _visible(page, chapter_link) == 0, "the chapter list shows before the menu is opened"
+        assert _visible(page, ".search-button-field, .search-button") == 1, "one search control per page"
+        page.locator(".primary-toggle").locator("visible=true").click()
+        page.wait_for_selector("#pst-primary-sidebar-modal[open]", timeout=5000)
+        assert _visible(page, chapter_link) >= 1, "the menu opened but shows no chapter links"
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#pst-primary-sidebar-modal:not([open])", state="attached", timeout=5000)
+        toc_link = "#pst-page-toc-nav a"
+        assert _visible(page, toc_link) == 0
+        page.locator(".secondary-toggle").locator("visible=true").click()
+        page.wait_for_selector("#pst-secondary-sidebar-modal[open]", timeout=5000)
+        assert _visible(page, toc_link) >= 3, "the contents panel opened without the page's sections"
+        assert not errors, errors
+        browser.close()
+
+
+def test_desktop_sidebar_toggle_hides_and_shows_the_navigation(site):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, base = site
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        page, errors = _open(browser, base, 1280)
+        chapter_link = "#pst-primary-sidebar a.reference.internal[href='02_edges.html']"
+        assert _visible(page, chapter_link) == 1
+        assert _visible(page, ".search-button-field, .search-button") == 1, "one search control per page"
+        assert _visible(page, "#pst-page-toc-nav a") >= 3, "the page's contents show on a desktop"
+        toggle = page.locator(".primary-toggle").locator("visible=true")
+        toggle.click()
+        page.wait_for_timeout(500)
+        assert _visible(page, chapter_link) == 0, "the sidebar toggle did not hide the navigation"
+        toggle.click()
+        page.wait_for_timeout(500)
+        assert _visible(page, chapter_link) == 1, "the sidebar toggle did not bring the navigation back"
+        assert not errors, errors
+        browser.close()
