@@ -43,8 +43,9 @@ def as_float_image(image: Any, *, dtype: Any = np.float32) -> np.ndarray:
 
     Examples
     --------
-    >>> as_float_image(np.array([[0, 128, 255]], dtype=np.uint8))
-    array([[0.       , 0.5019608, 1.       ]], dtype=float32)
+    >>> x = as_float_image(np.array([[0, 128, 255]], dtype=np.uint8))
+    >>> str(x.dtype), [round(v, 4) for v in x.ravel().tolist()]
+    ('float32', [0.0, 0.502, 1.0])
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array, got {_describe(image)}")
