@@ -684,3 +684,207 @@ def test_metamers_under_d65_differ_under_a():
     assert np.abs(same[0] - same[1]).max() < 1e-12
     under_a = vc.spectrum_to_xyz(np.stack([grey, other]), illuminant="A")
     assert np.abs(under_a[0] - under_a[1]).max() > 1e-3
+
+
+def test_every_color_module_stays_short():
+    for path in Path(vc.__file__).parent.glob("*.py"):
+        assert len(path.read_text().splitlines()) <= 400, path.name
+
+
+# ---------------------------------------------------------------- comparisons --------
+def test_against_colour_science_and_opencv(colour):
+    pytest.importorskip("cv2")
+    from vklib.color.compare import against_colour_science, against_opencv
+
+    rgb = random_rgb(4)[:5000]
+    errors = against_colour_science(rgb, n_colorsys=500)
+    assert len(errors) == 10 and max(errors.values()) <= 1e-9
+    cv = against_opencv(np.clip(rgb, 0.0, 1.0))
+    assert 0.05 < cv["sRGB max"] < 1.0          # a table look-up: visibly off, by less than a unit
+    assert cv["grid max"] < 1e-3                # a*, b* on the 1/64 grid
+    assert cv["own matrix max"] < 2e-4 and 0.5 < cv["share away from black"] < 1.0
+    with pytest.raises(ValueError, match="3"):
+        against_opencv(np.zeros((4, 2)))
+    with pytest.raises(TypeError):
+        against_colour_science(np.zeros((4, 3), dtype=np.int64))
+
+
+# ---------------------------------------------------------------- figures ------------
+@pytest.fixture()
+def agg():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def test_hexcone_radius_is_chroma_and_cylinder_radius_is_saturation():
+    from vklib.color.plot_perception import hsv_solid_points
+
+    (xs, ys, vs, _), (xt, yt, vt, _) = hsv_solid_points(solid="hexcone", n_hue=7, n_steps=5)
+    # the side of the hexcone (S = 1): at the six primaries and secondaries the radius is the chroma V
+    assert np.allclose(np.hypot(xs, ys), vs)
+    (xc, yc, _, _), _ = hsv_solid_points(solid="cylinder", n_hue=7, n_steps=5)
+    assert np.allclose(np.hypot(xc, yc), 1.0)
+    with pytest.raises(ValueError, match="cylinder"):
+        hsv_solid_points(solid="cone")
+
+
+def test_tints_shades_tones_mix_in_encoded_srgb():
+    from vklib.color.plot_perception import tints_shades_tones
+
+    rows = tints_shades_tones(np.array([1.0, 0.5, 0.0]), steps=3)
+    assert rows["tint (→ white)"][-1].tolist() == [1.0, 1.0, 1.0]
+    assert rows["shade (→ black)"][1].tolist() == [0.5, 0.25, 0.0]
+    assert rows["tone (→ grey)"][-1].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_plot_functions_draw(agg, colour):
+    from vklib.color import plot as cplot
+    from vklib.color import plot_perception as pplot
+
+    t = np.linspace(0, 1, 5)[:, None]
+    fig, steps = cplot.plot_lab_ramps({"grey": t * np.ones(3)})
+    lab = vc.srgb_to_lab(t * np.ones(3))
+    assert np.allclose(steps["grey"], vc.delta_e_1976(lab[1:], lab[:-1]))
+    cplot.plot_lab_pair(np.array([60.0, 40.0, 30.0]), np.array([60.0, 45.0, 25.0]))
+    cplot.plot_wavelength(500.0, vc.cmfs("Wright & Guild 1931 2 Degree RGB CMFs"), vc.cmfs())
+    pplot.plot_cone_fundamentals()
+    lam = vc.wavelengths()
+    pplot.plot_metamers(lam, {"a": np.full(lam.size, 0.5)}, {"D65": np.full((1, 3), 0.5)})
+    pplot.plot_hsv_solids()
+    assert len(agg.get_fignums()) == 6
+
+
+# ---------------------------------------------------------------- exercises ----------
+def test_half_light_question_names_each_misconception():
+    from vklib.color import questions
+
+    assert questions.half_light_code() == pytest.approx(0.7354, abs=1e-4)
+    assert questions.check("half the light", 0.735).passed
+    assert questions.check("half the light", 0.5 ** (1 / 2.2)).passed     # gamma 2.2 is close enough
+    wrong = {0.5: "not amounts of light", 0.214: "other direction", 0.25: "Squaring is neither curve",
+             1.0: "Code 1 is white itself"}
+    for answer, phrase in wrong.items():
+        result = questions.check("half the light", answer)
+        assert not result.passed and phrase in repr(result), (answer, repr(result))
+    assert "not answered" in repr(questions.check("half the light", ...))
+    assert not questions.check("half the light", 0.0).passed                 # a zero answer fails
+
+
+def test_metamer_question_names_each_misconception():
+    from vklib.color import questions
+
+    assert questions.check("metamers under A", " B ").passed
+    for answer, phrase in {"a": "not a property of the two spectra alone", "c": "same factors",
+                           "d": "rule for predicting matches"}.items():
+        result = questions.check("metamers under A", answer)
+        assert not result.passed and phrase in repr(result), (answer, repr(result))
+    with pytest.raises(ValueError, match="question"):
+        questions.check("metamers", "b")
+
+
+def test_the_metamer_pair_of_the_chapter(colour):
+    """The chapter's pair: equal XYZ under D65, a visible difference under A (exercise 5)."""
+    lam = vc.wavelengths()
+    grey = np.full(lam.size, 0.5)
+    bumps = np.exp(-0.5 * ((lam - 450) / 25) ** 2) + np.exp(-0.5 * ((lam - 610) / 25) ** 2)
+    black = vc.metameric_black(bumps, illuminant="D65")
+    wavy = grey + 0.45 * black / np.abs(black).max()
+    assert 0.0 < wavy.min() and wavy.max() < 1.0                    # a physical reflectance
+    assert np.abs(vc.spectrum_to_xyz(grey, illuminant="D65") - vc.spectrum_to_xyz(wavy, illuminant="D65")).max() < 1e-12
+    white = vc.illuminant_xy("A")
+    lab = [vc.xyz_to_lab(vc.spectrum_to_xyz(r, illuminant="A"), white_xy=white) for r in (grey, wavy)]
+    assert float(vc.delta_e_2000(*lab)) > 10
+
+
+# ---------------------------------------------------------------- the notebook -------
+NOTEBOOK = Path(__file__).resolve().parents[1] / "chapters" / "01_color.ipynb"
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    nbformat = pytest.importorskip("nbformat")
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def _prose(nb) -> str:
+    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+
+
+def _printed(nb) -> str:
+    return " ".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_chapter_cells_are_short_and_tagged(chapter):
+    for i, cell in enumerate(chapter.cells):
+        if cell.cell_type != "code":
+            continue
+        assert len(cell.source.splitlines()) <= 30, f"cell {i} has {len(cell.source.splitlines())} lines"
+        assert "NBVAL" not in cell.source, f"cell {i}: use the nbval-ignore-output tag"
+        if "perf_counter" in cell.source:
+            assert "nbval-ignore-output" in cell.metadata.get("tags", []), f"cell {i} prints timings"
+    interpret = [c for c in chapter.cells if {"check", "interpret"} <= set(c.metadata.get("tags", []))]
+    assert len(interpret) >= 2
+    sources = "\n".join(c.source for c in chapter.cells)
+    assert 'data_path("color", "sharma2005_ciede2000.csv")' in sources and "../data" not in sources
+
+
+def test_chapter_prose_quotes_the_printed_numbers(chapter):
+    prose, printed = _prose(chapter), _printed(chapter)
+    lam, rgb_bar = vc.cmfs("Wright & Guild 1931 2 Degree RGB CMFs")
+    negative = lam[rgb_bar[:, 0] < 0]
+    lo, hi, deepest = negative.min(), negative.max(), lam[np.argmin(rgb_bar[:, 0])]
+    assert f"r̄ is negative from {lo:.0f} to {hi:.0f} nm" in printed and f"at {deepest:.0f} nm" in printed
+    assert f"from {lo:.0f} to {hi:.0f} nm" in prose and f"between {lo:.0f} and {hi:.0f} nm" in prose
+    assert f"deepest at {deepest:.0f} nm" in prose and "through 500 nm" not in prose
+
+    lam_lms, lms = vc.cone_fundamentals()
+    peaks = lam_lms[np.argmax(lms, axis=0)]
+    assert f"at {peaks[0]:.0f} and {peaks[1]:.0f} nm" in prose and f"peak at {peaks[2]:.0f} nm" in prose
+    assert f"{peaks[0] - peaks[1]:.0f} nm apart" in prose
+    assert f"give {lms[np.argmax(lms[:, 1]), 0]:.2f} of their maximum" in prose
+
+    from vklib.color.plot import chromaticity_colours
+
+    painted = vc.xyz_to_xyy(vc.srgb_to_xyz(chromaticity_colours(vc.wavelength_to_xy(520.0))))[:2]
+    assert np.allclose(painted, vc.SRGB_PRIMARIES_XY[1]) and "corner at (0.3, 0.6)" in prose
+    assert "nearest displayable colour of the same hue" not in prose and "sets the negative components to 0" in prose
+
+    assert "34 Sharma et al. pairs" in printed and "all 34 of them" in prose
+    assert "max |ΔLab| = 0.607, median = 0.058" in printed and "about 0.6 units" in prose and "0.06" in prose
+    assert "times faster" not in prose and "less time than vklib" not in prose   # no unmeasured speed-ups
+
+
+def test_tints_need_v_equal_one(chapter):
+    prose = _prose(chapter)
+    assert "a tint only when $V = 1$" in prose and "lowering $S$ gives tints" not in prose
+    full, half = vc.hsv_to_srgb(np.array([30.0, 1.0, 0.6])), vc.hsv_to_srgb(np.array([30.0, 0.5, 0.6]))
+    assert np.allclose(half, (full + 0.6) / 2)        # halving S at V = 0.6 mixes with grey 0.6: a tone
+    # the OpenCV digression comes after the HSV theory, not inside it
+    cells = [" ".join(c.source.split()) for c in chapter.cells if c.cell_type == "markdown"]
+    hsv = next(i for i, c in enumerate(cells) if c.startswith("## HSV and HSL"))
+    opencv = next(i for i, c in enumerate(cells) if "16-bit fixed point" in c)
+    assert opencv > hsv and "fixed point" not in cells[hsv]
+
+
+def test_lab_equation_is_split_into_lines(chapter):
+    lab = next(c.source for c in chapter.cells if c.cell_type == "markdown" and c.source.startswith("## CIELAB"))
+    assert "\\begin{aligned}" in lab
+    for line in lab.splitlines():
+        assert len(line) <= 100, line
+    # the equation matches the code
+    assert "L^* &= 116" in lab and "a^* &= 500" in lab and "b^* &= 200" in lab
+    assert vc.LAB_EPSILON == 216 / 24389 and vc.LAB_KAPPA == 24389 / 27
+
+
+def test_color_doctests():
+    import doctest
+    import importlib
+
+    for name in ("compare", "questions", "plot", "plot_perception", "cones"):
+        module = importlib.import_module(f"vklib.color.{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name

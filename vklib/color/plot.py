@@ -1,10 +1,20 @@
-"""The CIE 1931 chromaticity diagram, drawn in colour by vklib (matplotlib).
+"""The chapter's CIE figures (matplotlib): chromaticity diagram, CMFs, spectra, Lab ramps.
 
-Each point ``(x, y)`` inside the spectral locus is painted with the sRGB colour of
-that chromaticity at the highest luminance the sRGB cube allows. Chromaticities
-outside the sRGB triangle cannot be displayed: their linear RGB has a negative
-component, which is clipped to 0 (so the colours outside the triangle are only
-the nearest displayable ones, a limitation of every such picture).
+Chapter 1, sections "The colour-matching experiment" to "CIELAB"; the notebook keeps the
+ideas and calls these for the drawing (:mod:`vklib.color.plot_perception` has the cones,
+metamers and HSV figures).
+
+In the chromaticity diagram each point ``(x, y)`` inside the spectral locus is painted
+with the sRGB colour of that chromaticity at the highest luminance the sRGB cube
+allows. Chromaticities outside the sRGB triangle cannot be displayed: their linear RGB
+has a negative component, which is set to 0 before the triple is rescaled so that its
+largest component is 1. The result is displayable but is neither the true colour nor,
+in general, of the same hue: every printed chromaticity diagram has this limitation.
+
+Examples
+--------
+>>> chromaticity_colours(np.array([0.3127, 0.3290])).round(3).tolist()   # D65 is white
+[1.0, 1.0, 1.0]
 """
 
 from __future__ import annotations
@@ -17,7 +27,10 @@ from .srgb import D65_XY, E_XY, SRGB_PRIMARIES_XY, linear_to_srgb, xyz_to_linear
 from .xyz import xyy_to_xyz
 from .spectra import wavelength_to_xy
 
-__all__ = ["spectral_locus", "chromaticity_colours", "plot_chromaticity_diagram"]
+__all__ = [
+    "spectral_locus", "chromaticity_colours", "plot_chromaticity_diagram", "plot_cmf_derivation",
+    "plot_reflectances", "plot_wavelength", "plot_lab_ramps", "plot_lab_pair",
+]
 
 
 def spectral_locus(step: float = 1.0, *, start: float = 360.0, stop: float = 830.0) -> tuple[np.ndarray, np.ndarray]:
@@ -107,57 +120,18 @@ def plot_chromaticity_diagram(ax: Any = None, *, resolution: int = 256, gamut: b
     return ax
 
 
+_BAR_COLOURS = ["tab:red", "tab:green", "tab:blue"]
 
 
-def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def plot_cone_fundamentals(ax: Any = None) -> Any:
-    """Draw the L, M and S cone fundamentals (Stockman & Sharpe 2-degree, from
-    colour-science) with each peak marked.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes, optional
-        Where to draw (a new 6.5 x 3.2 inch figure otherwise).
-
-    Returns
-    -------
-    The matplotlib Axes.
-    """
-    from .cones import cone_fundamentals
-
-    ax = _axes(ax, (6.5, 3.2))
-    lam, lms = cone_fundamentals()
-    for k, (name, colour) in enumerate(zip("LMS", ["tab:red", "tab:green", "tab:blue"])):
-        peak = lam[np.argmax(lms[:, k])]
-        ax.plot(lam, lms[:, k], color=colour, label=f"{name} cones (peak {peak:.0f} nm)")
-        ax.axvline(peak, color=colour, lw=0.6, ls=":")
-    ax.set_xlim(390, 730)
-    ax.set_xlabel("wavelength λ (nm)")
-    ax.set_ylabel("relative sensitivity (peak = 1)")
-    ax.set_title("Cone fundamentals (Stockman & Sharpe 2°, energy units)")
-    ax.legend(fontsize=8)
-    return ax
-
-
-def plot_metamers(lam: np.ndarray, spectra: dict, patches: dict) -> Any:
-    """Two (or more) reflectance spectra beside the colour patches they produce.
+def plot_cmf_derivation(lam: np.ndarray, standard: np.ndarray, derived: np.ndarray) -> Any:
+    """The standard x̄ȳz̄ with the ones derived from r̄ḡb̄ (left) and their difference (right).
 
     Parameters
     ----------
     lam : numpy.ndarray, shape (N,)
         Wavelengths in nm.
-    spectra : dict of str to numpy.ndarray, each shape (N,)
-        The reflectances, by name.
-    patches : dict of str to numpy.ndarray, each shape (len(spectra), 3)
-        One row of patches per lighting (name -> sRGB colours in [0, 1], one per
-        spectrum, in the order of ``spectra``).
+    standard, derived : numpy.ndarray, shape (N, 3)
+        The two sets of colour-matching functions.
 
     Returns
     -------
@@ -165,66 +139,34 @@ def plot_metamers(lam: np.ndarray, spectra: dict, patches: dict) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2), gridspec_kw={"width_ratios": [2.2, 1]})
-    for (name, r), style in zip(spectra.items(), ["-", "--", ":", "-."]):
-        axes[0].plot(lam, r, style, lw=2, label=name)
-    axes[0].set_xlim(380, 730)
-    axes[0].set_xlabel("wavelength λ (nm)")
-    axes[0].set_ylabel("reflectance R(λ) (fraction)")
-    axes[0].set_title("Two different reflectance spectra")
-    axes[0].legend(fontsize=8)
-    rows = np.stack([np.clip(np.asarray(v, dtype=float), 0.0, 1.0) for v in patches.values()])
-    axes[1].imshow(rows.repeat(10, axis=0).repeat(10, axis=1))
-    axes[1].set_xticks(np.arange(len(spectra)) * 10 + 4.5, [f"spectrum {k + 1}" for k in range(len(spectra))])
-    axes[1].set_yticks(np.arange(len(patches)) * 10 + 4.5, list(patches), fontsize=8)
-    axes[1].set_title("their colours, side by side")
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    for k, (name, colour) in enumerate(zip(["x̄", "ȳ", "z̄"], _BAR_COLOURS)):
+        axes[0].plot(lam, standard[:, k], color=colour, label=f"{name} standard")
+        axes[0].plot(lam, derived[:, k], "--", color="black", lw=0.8)
+        axes[1].plot(lam, derived[:, k] - standard[:, k], color=colour, label=name)
+    axes[0].plot([], [], "--", color="black", lw=0.8, label="derived from r̄ḡb̄")
+    axes[0].set_title("CIE 1931 XYZ colour-matching functions")
+    axes[0].set_ylabel("tristimulus value (relative units)")
+    axes[1].set_title("derived minus standard")
+    axes[1].set_ylabel("difference (relative units)")
+    for ax in axes:
+        ax.set_xlabel("wavelength λ (nm)")
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def hsv_solid_points(*, n_hue: int = 73, n_steps: int = 13, solid: str = "cylinder") -> tuple:
-    """Surface points of the HSV solid: its side (S = 1) and its top (V = 1).
+def plot_reflectances(lam: np.ndarray, reflectances: dict, colours: list) -> Any:
+    """Reflectance spectra, each drawn in its own colour, beside swatches of those colours.
 
     Parameters
     ----------
-    n_hue, n_steps : int, keyword-only
-        Samples of the hue circle and of V (side) or S (top).
-    solid : {'cylinder', 'hexcone'}, keyword-only
-        ``'cylinder'``: the HSV coordinates themselves, ``(S cos H, S sin H, V)``.
-        ``'hexcone'``: where those colours sit in the RGB cube, projected along its
-        grey diagonal: ``(R - (G + B)/2, (√3/2)(G - B), V)`` (Smith 1978).
-
-    Returns
-    -------
-    list of (X, Y, Z, colours)
-        For the side and the top: coordinate grids of shape (n_steps, n_hue) and the
-        sRGB colour of each point, shape (n_steps, n_hue, 3).
-    """
-    from .hsv import hsv_to_srgb
-
-    if solid not in ("cylinder", "hexcone"):
-        raise ValueError(f"solid must be 'cylinder' or 'hexcone', got {solid!r}")
-    hue, ramp = np.meshgrid(np.linspace(0.0, 360.0, n_hue), np.linspace(0.0, 1.0, n_steps))
-    one = np.ones_like(hue)
-    surfaces = []
-    for h, s, v in [(hue, one, ramp), (hue, ramp, one)]:   # the side (S = 1), the top (V = 1)
-        rgb = hsv_to_srgb(np.stack([h, s, v], axis=-1))
-        if solid == "cylinder":
-            x, y = s * np.cos(np.radians(h)), s * np.sin(np.radians(h))
-        else:
-            x = rgb[..., 0] - (rgb[..., 1] + rgb[..., 2]) / 2.0
-            y = np.sqrt(3.0) / 2.0 * (rgb[..., 1] - rgb[..., 2])
-        surfaces.append((x, y, v, np.clip(rgb, 0.0, 1.0)))
-    return surfaces
-
-
-def plot_hsv_solids(fig: Any = None) -> Any:
-    """Draw HSV twice: as the cylinder of its coordinates and as Smith's hexcone.
-
-    The same colours on both: in the cylinder the whole bottom disk (V = 0) is black
-    and the radius S says nothing about how far a colour is from grey; in the hexcone
-    the distance from the grey axis is the chroma ``C = max - min = S V``, so the solid
-    narrows to a point at black and its cross-section is the hexagon of the RGB cube.
+    lam : numpy.ndarray, shape (N,)
+        Wavelengths in nm.
+    reflectances : dict of str to numpy.ndarray, each shape (N,)
+        The spectra, by name.
+    colours : list of array-like, each shape (3,)
+        Their sRGB colours (clipped to [0, 1] for display).
 
     Returns
     -------
@@ -232,18 +174,118 @@ def plot_hsv_solids(fig: Any = None) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    if fig is None:
-        fig = plt.figure(figsize=(9.0, 4.2))
-    titles = {"cylinder": "HSV as a cylinder: (S cos H, S sin H, V)",
-              "hexcone": "the hexcone: distance from grey = chroma S·V"}
-    for k, solid in enumerate(("cylinder", "hexcone")):
-        ax = fig.add_subplot(1, 2, k + 1, projection="3d")
-        for x, y, z, colours in hsv_solid_points(solid=solid):
-            ax.plot_surface(x, y, z, facecolors=colours, rstride=1, cstride=1, shade=False, linewidth=0)
-        ax.set_xlabel("x", labelpad=-8)
-        ax.set_ylabel("y", labelpad=-8)
-        ax.set_zlabel("V", labelpad=-8)
-        ax.tick_params(labelsize=6, pad=-2)
-        ax.view_init(elev=28, azim=-60)
-        ax.set_title(titles[solid], fontsize=9)
+    colours = [np.clip(np.asarray(c, dtype=float), 0.0, 1.0) for c in colours]
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2), gridspec_kw={"width_ratios": [3, 1]})
+    for (name, r), colour in zip(reflectances.items(), colours):
+        axes[0].plot(lam, r, color=colour, lw=2, label=name)
+    axes[0].set_xlabel("wavelength λ (nm)")
+    axes[0].set_ylabel("reflectance R(λ) (fraction)")
+    axes[0].set_title("Reflectance spectra")
+    axes[0].legend(fontsize=8)
+    axes[1].imshow(np.array(colours)[:, None, :].repeat(2, axis=1), aspect="auto")
+    axes[1].set_title("their colours under D65")
+    axes[1].set_xticks([])
+    axes[1].set_yticks(range(len(colours)), [name.split(" (")[0] for name in reflectances])
+    fig.tight_layout()
+    return fig
+
+
+def plot_wavelength(wavelength: float, rgb_cmfs: tuple, xyz_cmfs: tuple) -> Any:
+    """One wavelength marked on the RGB CMFs, the XYZ CMFs and the chromaticity diagram.
+
+    Parameters
+    ----------
+    wavelength : float
+        In nm, inside both tables' ranges.
+    rgb_cmfs, xyz_cmfs : tuple (wavelengths, values of shape (N, 3))
+        The two sets of colour-matching functions, as :func:`vklib.color.cmfs` returns them.
+
+    Returns
+    -------
+    The matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    w = float(wavelength)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    for ax, (lam, bars), names, title in ((axes[0], rgb_cmfs, "r̄ḡb̄", "CIE 1931 RGB CMFs"),
+                                          (axes[1], xyz_cmfs, "x̄ȳz̄", "CIE 1931 XYZ CMFs")):
+        for k, colour in enumerate(_BAR_COLOURS):
+            ax.plot(lam, bars[:, k], color=colour)
+        values = np.array([np.interp(w, lam, bars[:, k]) for k in range(3)])
+        ax.axvline(w, color="black", lw=0.8)
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(f"{title}\n{names}({w:.0f} nm) = {np.round(values, 3)}", fontsize=8)
+        ax.set_xlabel("wavelength λ (nm)")
+        ax.set_ylabel("tristimulus value (relative units)")
+    plot_chromaticity_diagram(axes[2], resolution=128, labels=(), title=f"{w:.0f} nm on the diagram")
+    x, y = wavelength_to_xy(w)
+    axes[2].plot(x, y, "o", ms=9, mfc="none", mec="black", mew=2)
+    axes[2].legend().remove()
+    fig.tight_layout()
+    return fig
+
+
+def plot_lab_ramps(ramps: dict) -> tuple[Any, dict]:
+    """Ramps of sRGB colours (top) and the ΔE*ab between neighbouring patches (bottom).
+
+    Parameters
+    ----------
+    ramps : dict of str to numpy.ndarray, each shape (N, 3)
+        Encoded sRGB colours in [0, 1], by name; all ramps have the same length N.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    steps : dict of str to numpy.ndarray, each shape (N - 1,)
+        ΔE*ab between patch k - 1 and patch k of each ramp.
+    """
+    import matplotlib.pyplot as plt
+
+    from .difference import delta_e_1976
+    from .lab import srgb_to_lab
+
+    n = len(next(iter(ramps.values())))
+    fig, axes = plt.subplots(2, 1, figsize=(7.5, 5.2), gridspec_kw={"height_ratios": [1.2, 2]})
+    axes[0].imshow(np.clip(np.stack(list(ramps.values())), 0.0, 1.0), aspect="auto")
+    axes[0].set_yticks(range(len(ramps)), list(ramps), fontsize=8)
+    axes[0].set_xticks(range(n), [f"{v:.1f}" for v in np.linspace(0.0, 1.0, n)])
+    axes[0].set_xlabel("step value (fraction of full scale)")
+    axes[0].set_title("Ramps with equal RGB steps")
+    steps = {}
+    for name, ramp in ramps.items():
+        lab = srgb_to_lab(np.asarray(ramp, dtype=float))
+        steps[name] = delta_e_1976(lab[1:], lab[:-1])
+        axes[1].plot(np.arange(1, n), steps[name], "o-", label=name)
+    axes[1].set_xlabel("step number (between patch k-1 and k)")
+    axes[1].set_ylabel("ΔE*ab (CIELAB units)")
+    axes[1].set_title("Equal RGB steps are unequal perceptual steps")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig, steps
+
+
+def plot_lab_pair(lab_a: np.ndarray, lab_b: np.ndarray) -> Any:
+    """Two CIELAB colours as sRGB swatches, titled with their ΔE*ab and ΔE00.
+
+    Colours outside the sRGB cube are clipped for display and marked "(clipped)".
+
+    Returns
+    -------
+    The matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .difference import delta_e_1976, delta_e_2000
+    from .lab import lab_to_srgb
+
+    lab_a, lab_b = np.asarray(lab_a, dtype=float), np.asarray(lab_b, dtype=float)
+    rgb = [lab_to_srgb(lab_a), lab_to_srgb(lab_b)]
+    clipped = [bool(((c < -1e-6) | (c > 1 + 1e-6)).any()) for c in rgb]
+    fig, ax = plt.subplots(figsize=(5.5, 2.4))
+    ax.imshow(np.concatenate([np.ones((10, 10, 3)) * np.clip(c, 0.0, 1.0) for c in rgb], axis=1))
+    ax.set_xticks([5, 15], [f"colour {k + 1}{' (clipped)' if clipped[k] else ''}" for k in range(2)])
+    ax.set_yticks([])
+    ax.set_xlabel("swatches, sRGB (out-of-gamut colours clipped)")
+    ax.set_title(f"ΔE*ab = {delta_e_1976(lab_a, lab_b):.2f}   ΔE00 = {delta_e_2000(lab_a, lab_b):.2f}")
     return fig
