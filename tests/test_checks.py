@@ -126,3 +126,11 @@ def test_layout_round_trips():
 def test_to_tensor_keeps_values_exactly_for_uint8():
     x = np.arange(256, dtype=np.uint8).reshape(16, 16)
     np.testing.assert_array_equal(to_numpy(to_tensor(x)), as_float_image(x))
+
+
+def test_meta_tensors_are_rejected_with_a_message():
+    torch = pytest.importorskip("torch")
+    from vklib.checks import check_array
+
+    with pytest.raises(TypeError, match="meta tensor"):
+        check_array(torch.empty(2, 3, device="meta"), "x")

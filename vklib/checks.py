@@ -118,6 +118,9 @@ def check_array(
     """
     if not (isinstance(x, np.ndarray) or is_tensor(x)):
         raise TypeError(f"{name} must be a numpy array or torch tensor, got {_describe(x)}")
+    if is_tensor(x) and x.device.type == "meta":
+        raise TypeError(f"{name} must hold data, got a meta tensor (shape only) of shape {tuple(x.shape)}; "
+                        "create it on 'cpu' or 'cuda'")
     kinds = _DTYPE_KINDS[dtype]
     if kinds is not None and _kind(x) not in kinds:
         raise TypeError(f"{name} must have a {dtype} dtype, got {_describe(x)}")

@@ -1,0 +1,207 @@
+"""The input contract, over the public API: bad input is accepted as documented or rejected clearly.
+
+For each public function whose main argument is an image, a batch or an array of colours,
+the argument is replaced by each kind of bad input. The call must either
+
+* raise ``TypeError`` or ``ValueError`` (never a deeper exception, never a hang), or
+* accept it as documented: functions documented to work on any leading shape (colour
+  conversions over ``(..., 3)``, elementwise transfer functions, dtype conversions) give the
+  same values with extra leading axes or on a single value; integer and boolean images are converted to [0, 1] by their
+  dtype's range (the result equals the float input's), a reversed-stride view gives the
+  same result as a contiguous copy, float16 gives the float32 result to float16 precision,
+  and a finite input never yields NaN.
+
+Nothing may hang: every call runs under a time limit.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+
+import vklib.color as color
+import vklib.edges as edges
+import vklib.images as images
+
+RNG = np.random.default_rng(0)
+NP_IMAGE = RNG.random((8, 9, 3))            # (H, W, 3) float64 in [0, 1]
+NP_GRAY = RNG.random((8, 9))                # (H, W)
+NP_TRIPLES = RNG.random((5, 3)) * 0.8 + 0.1  # colours as rows
+TORCH_BATCH = torch.rand(2, 3, 8, 9, generator=torch.Generator().manual_seed(0))
+TORCH_MAPS = torch.rand(2, 4, 5, 6, generator=torch.Generator().manual_seed(1))
+
+
+#: Functions documented to accept any leading shape (``(..., 3)`` colours, elementwise maps).
+ANY_SHAPE = {"color.srgb_to_linear", "color.linear_to_srgb", "color.srgb_to_xyz", "color.xyz_to_srgb",
+             "color.srgb_to_lab", "color.xyz_to_lab", "color.lab_to_xyz", "color.xyz_to_xyy",
+             "color.srgb_to_hsv", "color.hsv_to_srgb", "color.srgb_to_hsl", "color.delta_e_2000",
+             "images.as_float_image"}
+#: ... of which these are elementwise (a single value is a valid input).
+ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_image"}
+
+#: name -> (good input, call). Each call takes the (possibly bad) input as its only argument.
+FUNCTIONS = {
+    # colour (NumPy)
+    "color.srgb_to_linear": (NP_IMAGE, color.srgb_to_linear),
+    "color.linear_to_srgb": (NP_IMAGE, color.linear_to_srgb),
+    "color.srgb_to_xyz": (NP_IMAGE, color.srgb_to_xyz),
+    "color.xyz_to_srgb": (NP_TRIPLES, color.xyz_to_srgb),
+    "color.srgb_to_lab": (NP_IMAGE, color.srgb_to_lab),
+    "color.xyz_to_lab": (NP_TRIPLES, color.xyz_to_lab),
+    "color.lab_to_xyz": (NP_TRIPLES * 50, color.lab_to_xyz),
+    "color.xyz_to_xyy": (NP_TRIPLES, color.xyz_to_xyy),
+    "color.srgb_to_hsv": (NP_IMAGE, color.srgb_to_hsv),
+    "color.hsv_to_srgb": (NP_IMAGE, color.hsv_to_srgb),
+    "color.srgb_to_hsl": (NP_IMAGE, color.srgb_to_hsl),
+    "color.delta_e_2000": (NP_TRIPLES * 50, lambda x: color.delta_e_2000(x, np.full((5, 3), 30.0))),
+    # colour (torch)
+    "color.srgb_to_lab[torch]": (TORCH_BATCH, lambda x: color.srgb_to_lab(x, channel_axis=1)),
+    "color.srgb_to_hsv[torch]": (TORCH_BATCH, lambda x: color.srgb_to_hsv(x, channel_axis=1)),
+    # edges
+    "edges.sobel": (NP_GRAY, edges.sobel),
+    "edges.gaussian_smooth": (NP_GRAY, lambda x: edges.gaussian_smooth(x, 1.0)),
+    "edges.laplacian": (NP_GRAY, edges.laplacian),
+    "edges.laplacian_of_gaussian": (NP_GRAY, lambda x: edges.laplacian_of_gaussian(x, 1.0)),
+    "edges.canny": (NP_GRAY, edges.canny),
+    "edges.correlate2d": (NP_GRAY, lambda x: edges.correlate2d(x, edges.SOBEL_X)),
+    "edges.sobel[torch]": (TORCH_BATCH[:, :1], edges.sobel),
+    # images
+    "images.as_float_image": (NP_IMAGE, images.as_float_image),
+    "images.to_tensor": (NP_IMAGE, images.to_tensor),
+}
+
+TIME_LIMIT = 20  # seconds per call; every one of these takes milliseconds
+
+
+class _Hang(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds):
+    def _raise(signum, frame):
+        raise _Hang(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, _raise)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _call(fn, x):
+    """('ok', result) or ('raised', exception); a hang or another exception type fails the test."""
+    with _time_limit(TIME_LIMIT):
+        try:
+            return "ok", fn(x)
+        except (TypeError, ValueError) as err:
+            assert str(err), "the exception must say what was expected"
+            return "raised", err
+
+
+def _arrays(result):
+    """The arrays/tensors in a result (tuples and dataclass-like results flattened)."""
+    if isinstance(result, (np.ndarray, torch.Tensor)):
+        return [result]
+    if isinstance(result, (tuple, list)):
+        return [a for r in result for a in _arrays(r)]
+    if isinstance(result, (float, int, np.floating)):
+        return [np.asarray(result)]
+    return []
+
+
+def _as_numpy(a):
+    return a.detach().cpu().double().numpy() if isinstance(a, torch.Tensor) else np.asarray(a, dtype=np.float64)
+
+
+def _same(result, expected, *, atol):
+    got, want = _arrays(result), _arrays(expected)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert tuple(g.shape) == tuple(w.shape), f"shape changed: {tuple(g.shape)} vs {tuple(w.shape)}"
+        np.testing.assert_allclose(_as_numpy(g), _as_numpy(w), atol=atol, rtol=0)
+
+
+def _is_torch(x):
+    return isinstance(x, torch.Tensor)
+
+
+def _astype(x, dtype_np, dtype_torch):
+    return x.to(dtype_torch) if _is_torch(x) else x.astype(dtype_np)
+
+
+def _bad_inputs(good):
+    """(kind, bad input, what an acceptance must equal: None = must raise, or a function of good)."""
+    is_t = _is_torch(good)
+    scaled = (good * 255).round()
+    nan, inf = good.clone() if is_t else good.copy(), good.clone() if is_t else good.copy()
+    nan.reshape(-1)[0] = float("nan")
+    inf.reshape(-1)[0] = float("inf")
+    empty = good[:0]
+    cases = [
+        ("None", None, None),
+        ("list", good.tolist(), "same"),
+        ("0-d", good.reshape(-1)[0].clone() if is_t else np.asarray(good.reshape(-1)[0]), "first value"),
+        ("extra axis", good[None, None], "extra axis"),
+        ("complex", good.to(torch.complex64) if is_t else good.astype(np.complex128) + 5j, None),
+        ("NaN", nan, None),
+        ("inf", inf, None),
+        ("empty", empty, None),
+        ("uint8", _astype(scaled, np.uint8, torch.uint8), "uint8"),
+        ("bool", good > 0.5, "bool"),
+        ("float16", _astype(good, np.float16, torch.float16), "float16"),
+        ("reversed strides", good.flip(-1) if is_t else good[..., ::-1, :] if good.ndim == 3 else good[:, ::-1],
+         "reversed"),
+    ]
+    if is_t:
+        cases.append(("meta tensor", good.to("meta"), None))
+        cases.append(("requires grad", good.clone().requires_grad_(True), "same"))
+    return cases
+
+
+CASES = [(name, kind) for name, (good, _) in FUNCTIONS.items() for kind, _, _ in _bad_inputs(good)]
+
+
+@pytest.mark.parametrize("name,kind", CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def test_bad_input_is_rejected_or_accepted_as_documented(name, kind):
+    good, fn = FUNCTIONS[name]
+    bad, accept = next((b, a) for k, b, a in _bad_inputs(good) if k == kind)
+    status, result = _call(fn, bad)
+    if status == "raised":
+        return
+    if accept in ("first value", "extra axis"):
+        accept = accept if (name in ELEMENTWISE or (accept == "extra axis" and name in ANY_SHAPE)) else None
+    assert accept is not None, f"{name} accepted {kind} input and returned {type(result).__name__}; it must raise"
+    for a in _arrays(result):
+        if _is_torch(a) and a.device.type == "meta":
+            continue
+        finite = _as_numpy(a)
+        assert np.isfinite(finite).all(), f"{name} returned NaN or inf for finite {kind} input"
+    if accept == "first value":
+        expected = np.asarray(_as_numpy(_arrays(_call(fn, good)[1])[0])).reshape(-1)[0]
+        np.testing.assert_allclose(_as_numpy(_arrays(result)[0]), expected, atol=1e-9)
+    elif accept == "extra axis":
+        expected = [a[None, None] for a in _arrays(_call(fn, good)[1])]
+        _same(result, expected, atol=1e-9)
+    elif accept == "same":
+        _same(result, _call(fn, good)[1], atol=1e-6)
+    elif accept == "uint8":
+        reference = (good * 255).round() / 255
+        _same(result, _call(fn, reference)[1], atol=1e-4)
+    elif accept == "bool":
+        reference = (good > 0.5).to(good.dtype) if _is_torch(good) else (good > 0.5).astype(good.dtype)
+        _same(result, _call(fn, reference)[1], atol=1e-6)
+    elif accept == "float16":
+        reference = _astype(_astype(good, np.float16, torch.float16), np.float32, torch.float32)
+        expected = _call(fn, reference)[1]
+        scale = max(float(np.abs(_as_numpy(a)).max()) for a in _arrays(expected)) if _arrays(expected) else 1.0
+        _same(result, expected, atol=2e-2 * max(scale, 1.0))
+    elif accept == "reversed":
+        contiguous = bad.contiguous() if _is_torch(bad) else np.ascontiguousarray(bad)
+        _same(result, _call(fn, contiguous)[1], atol=1e-9)
