@@ -531,3 +531,252 @@ def test_public_names_and_read_only_border_table():
         assert getattr(package, name) is not None
     with pytest.raises(TypeError):
         E.BORDER_MODES["reflect"] = ("x", "y", "z")
+
+
+# --------------------------------------------------------------------------------------
+# Frequency response, the noise experiment, the exercises' checks, the figures
+# --------------------------------------------------------------------------------------
+
+def test_frequency_response_of_sobel_is_sin_times_binomial_and_obeys_parseval():
+    omega, gain = E.frequency_response(E.SOBEL_X / 8)
+    wy, wx = np.meshgrid(omega, omega, indexing="ij")
+    np.testing.assert_allclose(gain, np.abs(np.sin(wx)) * (1 + np.cos(wy)) / 2, atol=1e-12)
+    for kernel in (E.SOBEL_X / 8, E.PREWITT_X / 6, E.CENTRAL_DIFFERENCE, E.LAPLACIAN_8):
+        _, gain = E.frequency_response(kernel, n=16)
+        assert np.isclose(np.mean(gain ** 2), np.sum(np.asarray(kernel) ** 2))
+    with pytest.raises(ValueError, match="odd"):
+        E.frequency_response(np.ones((2, 3)))
+
+
+def test_noise_std_of_normalised_kernels_matches_the_sum_of_squares():
+    noise = np.random.default_rng(0).standard_normal((300, 300))
+    for op, factor in (("central", 1 / np.sqrt(2)), ("sobel", np.sqrt(3 / 16)), ("prewitt", np.sqrt(1 / 6))):
+        gx = E.gradient(noise, operator=op, normalize=True)[0][1:-1, 1:-1]
+        assert abs(gx.std() - factor) < 0.01
+
+
+def test_experiment_fast_scoring_equals_edge_f1_and_hysteresis():
+    from vklib.edges import experiment as X
+
+    rng = np.random.default_rng(5)
+    truth = rng.random((3, 20, 24)) < 0.1
+    strength = rng.random(truth.shape) * (truth + 0.3)
+    strength[strength < 0.1] = 0.0
+    f1, t = X.best_f1(strength, truth, thresholds=np.array([0.2, 0.5, 0.8]))
+    slow = max((E.edge_f1(strength >= s, truth, tolerance=1)[2], s) for s in (0.2, 0.5, 0.8))
+    assert np.isclose(f1, slow[0]) and t == slow[1]
+    for low, high in ((0.2, 0.5), (0.4, 0.9)):
+        stacked = X._hysteresis_stack(strength, low, high)
+        np.testing.assert_array_equal(stacked, np.stack([E.hysteresis_threshold(s, low, high) for s in strength]))
+    np.testing.assert_array_equal(X._dilate_1px(truth), ndimage.binary_dilation(truth, np.ones((1, 3, 3), bool)))
+
+
+def test_noise_experiment_canny_equals_a_plain_threshold_sweep():
+    from vklib.data import make_scenes
+    from vklib.edges import experiment as X
+
+    scenes = make_scenes(3, size=48, seed=2, backgrounds=["plain"], max_distractors=0, noise=0.0)
+    truth = np.stack([E.mask_boundary(m) for m in scenes.masks])
+    clean = 0.25 + 0.5 * scenes.masks.astype(np.float64)
+    out = X.noise_experiment(clean, truth, [0.0, 0.2], operators=("sobel", "LoG 2", "Canny 1"), seeds=(0, 1),
+                             thresholds=X.THRESHOLDS[::4])
+    assert out["f1"].shape == (2, 3, 2) and np.all((out["f1"] > 0) & (out["f1"] <= 1))
+    rng = np.random.default_rng(1)
+    rng.standard_normal(clean.shape)  # level 0.0 consumes one draw
+    noisy = clean + 0.2 * rng.standard_normal(clean.shape)
+    best = 0.0
+    for t in X.THRESHOLDS[::4]:
+        detected = np.stack([E.canny(img, 1.0, low_threshold=4 * t, high_threshold=8 * t) for img in noisy])
+        if detected.any():
+            best = max(best, E.edge_f1(detected, truth, tolerance=1)[2])
+    assert np.isclose(out["f1"][1, 2, 1], best)
+
+
+def test_exercise_checks_name_the_misconception():
+    from vklib.edges import questions as Q
+
+    assert Q.check_prewitt_noise(1 / np.sqrt(6)).passed
+    assert Q.check_prewitt_noise(0.41).passed
+    sobel = Q.check_prewitt_noise(0.433)
+    assert not sobel.passed and "Sobel's [1, 2, 1]/4" in sobel.message
+    central = Q.check_prewitt_noise(0.707)
+    assert not central.passed and "central difference alone" in central.message
+    by_n = Q.check_prewitt_noise(0.236)
+    assert not by_n.passed and "sqrt(n), not by n" in by_n.message
+    assert "not answered" in Q.check_prewitt_noise(...).message
+    assert Q.check_log_versus_sobel("b").passed
+    wrong = Q.check_log_versus_sobel("a")
+    assert not wrong.passed and "second derivative is noisier" in wrong.message
+    assert "1-pixel tolerance" in Q.check_log_versus_sobel(" D ").message
+
+
+def test_questions_dispatch_by_name_and_every_wrong_option_fails():
+    from vklib.edges import questions as Q
+
+    assert Q.check("Prewitt noise", 0.408).passed
+    for wrong in (0.0, 1 / np.sqrt(2), 0.433, 1.0, -0.408):  # an all-zero or copied answer cannot pass
+        assert not Q.check("Prewitt noise", wrong).passed
+    assert "sqrt(n), not by n" in Q.check("Prewitt noise", 0.236).message
+    assert Q.check("LoG versus Sobel", "b").passed
+    for wrong in "acd":
+        result = Q.check("LoG versus Sobel", wrong)
+        assert not result.passed and Q.LOG_VERSUS_SOBEL_FEEDBACK[wrong] in result.message
+    with pytest.raises(ValueError, match="question must be one of"):
+        Q.check("Sobel noise", 0.4)
+    # the feedback's numbers are the kernels' own
+    assert np.isclose(np.sum(E.SOBEL_SMOOTHING / 4) ** 2 / np.sum((E.SOBEL_SMOOTHING / 4) ** 2), 16 / 6)  # "2.7"
+    assert round(16 / 6, 1) == 2.7 and round(4 * np.pi * 2.0 ** 2) == 50
+    g = E.gaussian_kernel1d(2.0)
+    assert abs(1 / np.sum(np.outer(g, g) ** 2) - 4 * np.pi * 4) < 0.5  # effective pixels of a 2-D Gaussian
+
+
+def test_frequency_response_rejects_bad_kernels():
+    odd = np.ones((3, 3))
+    with pytest.raises(TypeError, match="numpy array or torch tensor"):
+        E.frequency_response(None)
+    with pytest.raises(TypeError, match="numpy array or torch tensor"):
+        E.frequency_response([[-1.0, 0.0, 1.0]])
+    with pytest.raises(TypeError, match="numeric"):
+        E.frequency_response(odd.astype(complex))
+    with pytest.raises(TypeError, match="numeric"):
+        E.frequency_response(odd > 0)
+    with pytest.raises(ValueError, match="finite"):
+        E.frequency_response(odd * np.nan)
+    with pytest.raises(ValueError, match="empty"):
+        E.frequency_response(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="1-D or 2-D"):
+        E.frequency_response(np.ones((3, 3, 3)))
+    with pytest.raises(ValueError, match="at most 4096"):
+        E.frequency_response(odd, n=10**6)
+    omega, gain = E.frequency_response(E.SOBEL_X.astype(np.int64))  # integer kernels are fine
+    assert gain.dtype == np.float64 and gain.shape == (128, 128)
+
+
+def test_gaussian_wider_than_any_image_is_refused_quickly():
+    from vklib.edges.kernels import MAX_GAUSSIAN_RADIUS
+
+    image = random_image((12, 12))
+    for call in (lambda: E.gaussian_kernel1d(1e9), lambda: E.gaussian_smooth(image, 1e9),
+                 lambda: E.laplacian_of_gaussian(image, 1e7), lambda: E.canny(image, 1e6)):
+        with pytest.raises(ValueError, match=f"at most {MAX_GAUSSIAN_RADIUS} pixels"):
+            call()
+    assert E.gaussian_kernel1d(MAX_GAUSSIAN_RADIUS / 4.0).size == 2 * MAX_GAUSSIAN_RADIUS + 1
+
+
+def test_plot_functions_draw(monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vklib.edges import plot as P
+
+    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
+    x = np.arange(10.0)
+    P.step_and_ramp(x, {"ramp": (x, np.ones(10), np.zeros(10))})
+    P.noisy_ramp(x, x, {"d": np.ones(10)}, 0.1)
+    P.frequency_gains({"sobel": E.SOBEL_X / 8})
+    image = random_image((16, 16))
+    gx, gy = E.sobel(image)
+    P.gradient_panels(image, gx, gy, max_magnitude=1.0)
+    P.log_on_ramp(x, x, x, middle=5)
+    P.nms_diagram()
+    P.f1_against_noise([0.0, 0.1], np.random.default_rng(0).random((3, 2, 2)), ["sobel", "Canny 2"], title="t")
+    P.image_row([(image, "a", "gray", 0, 1)] * 3, ncols=2)
+
+
+# --------------------------------------------------------------------------------------
+# The chapter's prose agrees with its outputs
+# --------------------------------------------------------------------------------------
+
+def _chapter():
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    path = Path(__file__).resolve().parents[1] / "chapters" / "02_edges.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    text = {c.id: c.source for c in nb.cells}
+    out = {c.id: "".join(o.get("text", "") for o in c.get("outputs", [])) for c in nb.cells if c.cell_type == "code"}
+    return nb, text, out
+
+
+def test_chapter_noise_numbers_and_explorer_text_match_the_code():
+    import inspect
+
+    from vklib.edges import plot as P
+
+    nb, text, out = _chapter()
+    noise = out["71ea5d91"]
+    for number in ("0.707 sigma", "0.433 sigma", "sqrt(6/16) = 0.612", "2.459 sigma"):
+        assert number in noise
+    explanation = text["dd573f69"]
+    for number in ("0.433\\sigma", "0.707\\sigma", "0.612", "6/16"):
+        assert number in explanation
+    assert "|\\sin\\omega_x| \\cdot (1 + \\cos\\omega_y)/2" in explanation  # smoothing across, not along
+    assert "low / 10" in text["77181186"].replace("`", "").replace("$", "").replace("t = ", "")
+    assert "threshold=low / 10" in inspect.getsource(P.show_edges)
+    assert all("NBVAL_IGNORE_OUTPUT" not in c.source for c in nb.cells)
+    assert "getsource(E.non_maximum_suppression)" not in "".join(c.source for c in nb.cells)
+    assert all(len(c.source.splitlines()) <= 25 for c in nb.cells if c.cell_type == "code")
+
+
+def test_chapter_experiment_conclusions_match_the_table():
+    _, text, out = _chapter()
+    rows = {}
+    for line in out["ed9e7079"].splitlines()[2:]:
+        parts = line.split()
+        if parts and "±" in parts[-1] and " - " not in line:
+            name = " ".join(p for p in parts if "±" not in p)
+            rows[name] = np.array([[float(v) for v in p.split("±")] for p in parts if "±" in p])
+    levels = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4]
+    mean = {k: v[:, 0] for k, v in rows.items()}
+    at = levels.index
+    assert mean["central"][at(0.2)] < 0.5 and mean["sobel"][at(0.2)] > 0.5
+    assert mean["sobel"][at(0.3)] < 0.5 and mean["prewitt"][at(0.3)] < 0.5
+    assert np.all(mean["prewitt"][at(0.2):] > mean["sobel"][at(0.2):])
+    for op in ("central", "sobel", "prewitt"):
+        assert np.all(mean["LoG 2"][at(0.15):] > mean[op][at(0.15):])
+    assert mean["Canny 2"][at(0.4)] > 0.9 and mean["Canny 2"][at(0.4)] == max(m[at(0.4)] for m in mean.values())
+    assert max(v[:, 1].max() for v in rows.values()) <= 0.025  # "at most about 0.02"
+    conclusion = text["66d808b6"]
+    assert "above 0.9" in conclusion and "$\\sigma_n = 0.15$ on" in conclusion
+
+
+def test_chapter_prints_measured_agreement_not_booleans():
+    nb, text, out = _chapter()
+    loops = out["1766e4d3"].splitlines()
+    assert len([line for line in loops if "largest |loop - fast path| < 1e-13" in line]) == 5
+    assert "largest |sum| = 0.0" in out["1766e4d3"]
+    assert "[[ 2  0  2]\n [ 0 -8  0]\n [ 2  0  2]]" in out["5c1e0d2a"]
+    assert "[[2, 0, 2], [0, -8, 0], [2, 0, 2]]" in text["b81fccdb"]
+    pairs = [line for line in out["50734c89"].splitlines() if "largest |difference|" in line]
+    assert len(pairs) == 10 and all("< 1e-13" in line for line in pairs)
+    assert all("True" not in o and "False" not in o for o in (out["1766e4d3"], out["50734c89"]))
+    sizes = [float(line.rsplit("up to", 1)[1].strip(" )")) for line in pairs]
+    assert 14.5 <= max(sizes) < 15.5 and "values up to about 15" in text["b35d8ff3"]
+    assert "$10^{-13}$" in text["b35d8ff3"] and "14\nsignificant digits" in text["b35d8ff3"]
+    assert 1e-13 / max(sizes) < 1e-14  # 14 significant digits
+    ignored = [c.id for c in nb.cells if "nbval-ignore-output" in c.metadata.get("tags", [])]
+    assert ignored == ["8d92783f"], "only the timing cell may be ignored by nbval"
+
+
+def test_chapter_frequency_text_matches_the_figure_and_hides_the_exercise_answers():
+    nb, text, out = _chapter()
+    assert "gain along x equals |sin omega_x|: True" in out["00f07fd4"]
+    assert "noise std 0.433 sigma" in out["00f07fd4"] and "noise std 0.707 sigma" in out["00f07fd4"]
+    assert "third panel" in text["dd573f69"] and "fourth panel" in text["dd573f69"]
+    # Exercise 5's answer (1/sqrt(6) = 0.408) is printed only after its solution cell
+    position = {c.id: i for i, c in enumerate(nb.cells)}
+    for cell in nb.cells[:position["c8b77268"]]:
+        assert "0.408" not in cell.source and all("0.408" not in o.get("text", "") for o in cell.get("outputs", []))
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "solution" not in cell.metadata.get("tags", []):
+            assert "getsource(E.non_maximum_suppression" not in cell.source
+            assert "getsource(E.finite_differences" not in cell.source and "getsource(E.gradient_orientation" not in cell.source
+    checks = [c for c in nb.cells if "interpret" in c.metadata.get("tags", [])]
+    assert len(checks) == 2 and all("check" in c.metadata["tags"] and "questions.check(" in c.source for c in checks)
+    assert "✔ Prewitt noise" in out["daa5fcc4"] and "✔ LoG versus Sobel" in out["00109594"]
+    assert "$m = 0.2$" in text["675853db"] and "max_magnitude=0.2" in text_of(nb, "f1d0ed0e")
+
+
+def text_of(nb, cell_id):
+    return next(c.source for c in nb.cells if c.id == cell_id)

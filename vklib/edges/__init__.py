@@ -85,7 +85,7 @@ from .gradient import (finite_differences, gradient, gradient_magnitude, gradien
                        prewitt, scharr, sobel)
 from .kernels import (BACKWARD_DIFFERENCE, BORDER_MODES, CENTRAL_DIFFERENCE, DERIVATIVE, FORWARD_DIFFERENCE,
                       LAPLACIAN_4, LAPLACIAN_8, OPERATORS, PREWITT_SMOOTHING, PREWITT_X, PREWITT_Y,
-                      SCHARR_SMOOTHING, SCHARR_X, SCHARR_Y, SOBEL_SMOOTHING, SOBEL_X, SOBEL_Y, gaussian_kernel1d)
+                      SCHARR_SMOOTHING, SCHARR_X, SCHARR_Y, SOBEL_SMOOTHING, SOBEL_X, SOBEL_Y, frequency_response, gaussian_kernel1d)
 from .laplacian import laplacian, laplacian_of_gaussian, zero_crossings
 from .scoring import edge_f1, mask_boundary
 
@@ -112,6 +112,7 @@ __all__ = [
     "convolve2d",
     "correlate_separable",
     "gaussian_kernel1d",
+    "frequency_response",
     "gaussian_smooth",
     "finite_differences",
     "sobel",

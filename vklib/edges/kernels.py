@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..checks import check_in, check_positive
+from ..checks import check_array, check_in, check_positive
 
 __all__ = [
     "BORDER_MODES",
@@ -34,7 +34,9 @@ __all__ = [
     "LAPLACIAN_4",
     "LAPLACIAN_8",
     "OPERATORS",
+    "MAX_GAUSSIAN_RADIUS",
     "gaussian_kernel1d",
+    "frequency_response",
 ]
 
 def _const(values) -> np.ndarray:
@@ -92,6 +94,11 @@ OPERATORS = ("forward", "backward", "central", "sobel", "prewitt", "scharr")
 # The sampled Gaussian and its derivatives (the one Gaussian of vklib.edges)
 # --------------------------------------------------------------------------------------
 
+#: Largest radius :func:`gaussian_kernel1d` builds (``truncate * sigma``, in pixels): a wider
+#: kernel is certainly a mistake, and filtering with it would take minutes or exhaust memory.
+MAX_GAUSSIAN_RADIUS = 100_000
+
+
 def gaussian_kernel1d(sigma: float, *, order: int = 0, truncate: float = 4.0) -> np.ndarray:
     """Sampled, normalised 1-D Gaussian of standard deviation ``sigma``, or a derivative, as a correlation kernel.
 
@@ -113,7 +120,8 @@ def gaussian_kernel1d(sigma: float, *, order: int = 0, truncate: float = 4.0) ->
     sigma : float > 0
     order : {0, 1, 2}
     truncate : float > 0
-        Radius in units of ``sigma``.
+        Radius in units of ``sigma``; ``truncate * sigma`` is at most
+        :data:`MAX_GAUSSIAN_RADIUS` pixels (``ValueError`` otherwise).
 
     Returns
     -------
@@ -123,6 +131,9 @@ def gaussian_kernel1d(sigma: float, *, order: int = 0, truncate: float = 4.0) ->
     check_positive(truncate, "truncate")
     check_in(order, "order", (0, 1, 2))
     radius = int(truncate * float(sigma) + 0.5)
+    if radius > MAX_GAUSSIAN_RADIUS:
+        raise ValueError(f"truncate * sigma must be at most {MAX_GAUSSIAN_RADIUS} pixels (a Gaussian far wider than "
+                         f"any image), got sigma={sigma!r} and truncate={truncate!r}: {2 * radius + 1} taps")
     x = np.arange(-radius, radius + 1, dtype=np.float64)
     s2 = float(sigma) ** 2
     g = np.exp(-0.5 * x * x / s2)
@@ -133,3 +144,55 @@ def gaussian_kernel1d(sigma: float, *, order: int = 0, truncate: float = 4.0) ->
         return (x * x / (s2 * s2) - 1.0 / s2) * g
     return g
 
+
+
+def frequency_response(kernel: np.ndarray, *, n: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Amplitude of a correlation kernel's frequency response on an ``n x n`` grid of frequencies.
+
+    Correlating the complex sinusoid :math:`e^{i(\\omega_x x + \\omega_y y)}` with a kernel
+    :math:`K(i, j)` (``i`` the row offset, ``j`` the column offset from the centre) multiplies
+    it by
+
+    .. math:: H(\\omega_y, \\omega_x) = \\sum_{i, j} K(i, j)\\, e^{i(\\omega_y i + \\omega_x j)},
+
+    so :math:`|H|` is the gain at that frequency. By Parseval's theorem the mean of
+    :math:`|H|^2` over the square :math:`[-\\pi, \\pi)^2` equals :math:`\\sum K^2`, the factor by
+    which the kernel multiplies the variance of independent pixel noise; on this grid of
+    ``n`` equally spaced frequencies the equality is exact when ``n`` is at least the
+    kernel's size.
+
+    Parameters
+    ----------
+    kernel : (kh,) or (kh, kw) real ndarray with odd sizes and finite values (1-D kernels run along x)
+    n : int in 1 .. 4096, frequencies per axis: ``omega = -pi + 2 pi k / n``, ``k = 0 .. n - 1``
+
+    Returns
+    -------
+    omega : (n,) float64 ndarray, radians per pixel
+    gain : (n, n) float64 ndarray, ``gain[a, b] = |H(omega[a], omega[b])|`` (rows: omega_y)
+
+    Examples
+    --------
+    The central difference's gain along x is :math:`|\\sin\\omega_x|`:
+
+    >>> omega, gain = frequency_response(CENTRAL_DIFFERENCE, n=4)
+    >>> (omega / np.pi).tolist(), np.round(gain[2], 6).tolist()  # the row omega_y = 0
+    ([-1.0, -0.5, 0.0, 0.5], [0.0, 1.0, 0.0, 1.0])
+    """
+    check_positive(n, "n", integer=True)
+    if n > 4096:
+        raise ValueError(f"n must be at most 4096 (the gain is an n x n array), got {n}")
+    check_array(kernel, "kernel", dtype="numeric")
+    if kernel.ndim not in (1, 2):
+        raise ValueError(f"kernel must be 1-D or 2-D, got shape {tuple(kernel.shape)}")
+    if any(s % 2 == 0 for s in kernel.shape):
+        raise ValueError(f"kernel must have odd sizes so that its centre is a pixel, got shape {tuple(kernel.shape)}")
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim == 1:
+        kernel = kernel[None, :]
+    omega = np.linspace(-np.pi, np.pi, int(n), endpoint=False)
+    rows = np.arange(kernel.shape[0]) - kernel.shape[0] // 2
+    cols = np.arange(kernel.shape[1]) - kernel.shape[1] // 2
+    ey = np.exp(1j * np.outer(omega, rows))  # (n, kh)
+    ex = np.exp(1j * np.outer(omega, cols))  # (n, kw)
+    return omega, np.abs(ey @ kernel @ ex.T)
