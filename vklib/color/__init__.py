@@ -13,7 +13,10 @@ Names say what they convert: ``srgb_*`` means sRGB-*encoded* values,
 ``vklib.color.difference`` ΔE*ab (1976) and CIEDE2000
 ``vklib.color.cones``      cone fundamentals and metameric blacks
 ``vklib.color.spectra``    CMFs and illuminants (from colour-science), spectrum -> XYZ
-``vklib.color.plot``       the chromaticity diagram in colour (matplotlib)
+``vklib.color.plot``       the chromaticity diagram in colour and the other CIE figures (matplotlib)
+``vklib.color.plot_perception``  cone fundamentals, metamers, the HSV cylinder and hexcone
+``vklib.color.compare``    measured agreement with colour-science, colorsys and OpenCV
+``vklib.color.questions``  checks of the chapter's predict-and-interpret exercises
 
 The constants (``D65_XY``, ``SRGB_PRIMARIES_XY``, ``E_XY``) are read-only arrays.
 torch, colour-science and matplotlib are imported lazily, only by the code paths

@@ -87,6 +87,10 @@ def plot_metamers(lam: np.ndarray, spectra: dict, patches: dict) -> Any:
     axes[0].legend(fontsize=8)
     rows = np.stack([np.clip(np.asarray(v, dtype=float), 0.0, 1.0) for v in patches.values()])
     axes[1].imshow(rows.repeat(10, axis=0).repeat(10, axis=1))
+    for k in range(1, len(spectra)):          # white gaps, so that equal colours still show two patches
+        axes[1].axvline(10 * k - 0.5, color="white", lw=4)
+    for k in range(1, len(patches)):
+        axes[1].axhline(10 * k - 0.5, color="white", lw=4)
     axes[1].set_xticks(np.arange(len(spectra)) * 10 + 4.5, [f"spectrum {k + 1}" for k in range(len(spectra))])
     axes[1].set_yticks(np.arange(len(patches)) * 10 + 4.5, list(patches), fontsize=8)
     axes[1].set_title("their colours, side by side")
