@@ -89,10 +89,41 @@ def _bernoulli(generator, n, p, like):
     return (u < p).to(device=like.device)
 
 
+def _as_batch(images, name="images"):
+    """``(B, 3, H, W)`` float view of a batch or of one ``(3, H, W)`` image, and whether it was one image.
+
+    Integer images are rejected rather than reinterpreted: convert them explicitly, e.g.
+    ``images.float() / 255``.
+    """
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of shape (B, 3, H, W) or (3, H, W), "
+                        f"got {type(images).__name__}")
+    if not images.dtype.is_floating_point:
+        raise TypeError(f"{name} must be floating point with values in [0, 1], got dtype {images.dtype} "
+                        f"(convert integer images explicitly, e.g. images.float() / 255)")
+    if images.ndim == 3 and images.shape[0] == 3:
+        return images.unsqueeze(0), True
+    if images.ndim == 4 and images.shape[1] == 3:
+        return images, False
+    raise ValueError(f"{name} must have shape (B, 3, H, W) or (3, H, W), got {tuple(images.shape)}")
+
+
+def _single(out, single):
+    return out[0] if single else out
+
+
 def rgb_to_grayscale(images):
-    """Luma ``Y = 0.299 R + 0.587 G + 0.114 B`` of ``(B, 3, H, W)`` images, shape ``(B, 1, H, W)``."""
-    w = images.new_tensor(LUMA).view(1, 3, 1, 1)
-    return (images * w).sum(dim=1, keepdim=True)
+    """Luma ``Y = 0.299 R + 0.587 G + 0.114 B``: ``(B, 3, H, W)`` -> ``(B, 1, H, W)``, ``(3, H, W)`` -> ``(1, H, W)``.
+
+    Float images only (integer images raise a ``TypeError``: convert them explicitly).
+    """
+    x, single = _as_batch(images)
+    return _single(_luma(x), single)
+
+
+def _luma(x):
+    w = x.new_tensor(LUMA).view(1, 3, 1, 1)
+    return (x * w).sum(dim=1, keepdim=True)
 
 
 def random_resized_crop(images, *, generator, size=None, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), flip_p=0.0):
@@ -178,31 +209,49 @@ def _hsv_to_rgb(x):
 
 def _per_image(factor, images):
     f = torch.as_tensor(factor, dtype=images.dtype, device=images.device)
+    if f.ndim > 1 or (f.ndim == 1 and f.shape[0] not in (1, images.shape[0])):
+        raise ValueError(f"factor must be a number or one per image, shape ({images.shape[0]},), got {tuple(f.shape)}")
     return f.expand(images.shape[0]).reshape(-1, 1, 1, 1)
 
 
 def adjust_brightness(images, factor):
-    """``x' = clip(b x)``: scale every pixel by ``b`` (a float, or one per image, shape (B,))."""
-    return (images * _per_image(factor, images)).clamp(0, 1)
+    """``x' = clip(b x)``: scale every pixel by ``b`` (a float, or one per image, shape (B,)).
+
+    ``images``: float ``(B, 3, H, W)`` or one ``(3, H, W)`` image in [0, 1]; the result has the same shape.
+    """
+    x, single = _as_batch(images)
+    return _single((x * _per_image(factor, x)).clamp(0, 1), single)
 
 
 def adjust_contrast(images, factor):
-    """``x' = clip(c (x - m) + m)`` with ``m`` the image's mean luma: blend with a flat grey image."""
-    m = rgb_to_grayscale(images).mean(dim=(2, 3), keepdim=True)
-    return ((images - m) * _per_image(factor, images) + m).clamp(0, 1)
+    """``x' = clip(c (x - m) + m)`` with ``m`` the image's mean luma: blend with a flat grey image.
+
+    ``images``: float ``(B, 3, H, W)`` or one ``(3, H, W)`` image in [0, 1]; the result has the same shape.
+    """
+    x, single = _as_batch(images)
+    m = _luma(x).mean(dim=(2, 3), keepdim=True)
+    return _single(((x - m) * _per_image(factor, x) + m).clamp(0, 1), single)
 
 
 def adjust_saturation(images, factor):
-    """``x' = clip(s (x - Y) + Y)`` with ``Y`` each pixel's luma: 0 gives grey, 1 the image, > 1 more vivid."""
-    y = rgb_to_grayscale(images)
-    return ((images - y) * _per_image(factor, images) + y).clamp(0, 1)
+    """``x' = clip(s (x - Y) + Y)`` with ``Y`` each pixel's luma: 0 gives grey, 1 the image, > 1 more vivid.
+
+    ``images``: float ``(B, 3, H, W)`` or one ``(3, H, W)`` image in [0, 1]; the result has the same shape.
+    """
+    x, single = _as_batch(images)
+    y = _luma(x)
+    return _single(((x - y) * _per_image(factor, x) + y).clamp(0, 1), single)
 
 
 def adjust_hue(images, delta):
-    """Rotate the HSV hue by ``delta`` turns (in [-0.5, 0.5]), keeping saturation and value."""
-    hsv = _rgb_to_hsv(images)
-    hsv = torch.cat([(hsv[:, :1] + _per_image(delta, images)) % 1.0, hsv[:, 1:]], 1)
-    return _hsv_to_rgb(hsv).clamp(0, 1)
+    """Rotate the HSV hue by ``delta`` turns (in [-0.5, 0.5]), keeping saturation and value.
+
+    ``images``: float ``(B, 3, H, W)`` or one ``(3, H, W)`` image in [0, 1]; the result has the same shape.
+    """
+    x, single = _as_batch(images)
+    hsv = _rgb_to_hsv(x)
+    hsv = torch.cat([(hsv[:, :1] + _per_image(delta, x)) % 1.0, hsv[:, 1:]], 1)
+    return _single(_hsv_to_rgb(hsv).clamp(0, 1), single)
 
 
 def _jitter_ops(x, b, c, s, h):
@@ -263,7 +312,7 @@ def random_grayscale(images, *, generator, p=0.2):
     _check_generator(generator)
     _check_probability(p)
     gray = _bernoulli(generator, images.shape[0], p, images).view(-1, 1, 1, 1)
-    return torch.where(gray, rgb_to_grayscale(images).expand_as(images), images)
+    return torch.where(gray, _luma(images).expand_as(images), images)
 
 
 def color_distortion(images, *, generator, strength=1.0, jitter_p=0.8, grayscale_p=0.2):

@@ -38,7 +38,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="", help="where rank 0 saves the encoder's state dict (optional)")
     args = p.parse_args(argv)
 
-    use_cuda = torch.cuda.is_available()
+    from vklib.device import default_device
+
+    use_cuda = default_device().type == "cuda"   # honours VKLIB_DEVICE
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
     if "RANK" in os.environ:
         dist.init_process_group("nccl" if use_cuda else "gloo")

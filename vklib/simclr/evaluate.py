@@ -16,13 +16,14 @@ import torch.nn.functional as F
 from vklib.checks import check_positive
 from vklib.simclr.train import as_image_tensor
 
-__all__ = ["extract_features", "linear_probe", "knn_accuracy"]
+__all__ = ["extract_features", "linear_probe", "knn_accuracy", "probe_scores", "few_labels"]
 
 
 @torch.no_grad()
 def extract_features(encoder, images, *, batch_size=512, device=None):
     """``encoder(x)`` for every image, in eval mode, as a float32 CPU tensor ``(N, d)``."""
-    device = device or next(encoder.parameters()).device
+    if device is None:
+        device = next((p.device for p in encoder.parameters()), torch.device("cpu"))
     data = as_image_tensor(images, device="cpu")
     was_training = encoder.training
     encoder.eval()
@@ -81,3 +82,63 @@ def knn_accuracy(train_x, train_y, test_x, test_y, *, k=20):
     nearest = sim.topk(k, dim=1).indices
     votes = F.one_hot(train_y[nearest], int(train_y.max()) + 1).sum(1)
     return float((votes.argmax(1) == test_y).double().mean())
+
+
+def probe_scores(encoder, probe, test, *, head=None, k=20):
+    """The four measurements of a frozen representation on labelled centred scenes.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps ``(B, 3, H, W)`` to ``h`` of shape ``(B, d)``.
+    probe, test : :class:`vklib.data.centred.CentredScenes` (or any object with ``images``,
+        ``labels``, ``colors`` and ``background_colors``)
+        The probes are fitted on ``probe`` and scored on ``test``.
+    head : torch.nn.Module, optional
+        If given, the representation is ``head(encoder(x))`` (e.g. ``z = g(h)``).
+    k : int
+        Neighbours of the k-NN vote.
+
+    Returns
+    -------
+    dict of float in [0, 1]
+        ``shape_probe`` (linear probe of the shape class, 6 classes), ``knn`` (k-NN on the
+        shape), ``colour_probe`` (linear probe of the shape's hue class, 6 classes) and
+        ``background_probe`` (linear probe of the background's hue class, 6 classes).
+    """
+    net = encoder if head is None else torch.nn.Sequential(encoder, head)
+    a = extract_features(net, probe.images)
+    b = extract_features(net, test.images)
+    return {"shape_probe": linear_probe(a, probe.labels, b, test.labels),
+            "knn": knn_accuracy(a, probe.labels, b, test.labels, k=k),
+            "colour_probe": linear_probe(a, probe.colors, b, test.colors),
+            "background_probe": linear_probe(a, probe.background_colors, b, test.background_colors)}
+
+
+def few_labels(labels, per_class, *, seed=0):
+    """Indices of ``per_class`` examples of every class, drawn without replacement.
+
+    Parameters
+    ----------
+    labels : (N,) integer array
+    per_class : int
+        How many examples of each class to keep (every class must have that many).
+    seed : int
+        Seeds the draw (``numpy.random.default_rng(seed)``).
+
+    Returns
+    -------
+    (per_class * n_classes,) int64, sorted
+    """
+    check_positive(per_class, "per_class", integer=True)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"labels must be a 1-D integer array, got {labels.dtype} of shape {labels.shape}")
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in np.unique(labels):
+        pool = np.flatnonzero(labels == c)
+        if len(pool) < per_class:
+            raise ValueError(f"class {int(c)} has {len(pool)} examples, fewer than per_class = {per_class}")
+        chosen.append(rng.choice(pool, per_class, replace=False))
+    return np.sort(np.concatenate(chosen)).astype(np.int64)

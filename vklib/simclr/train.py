@@ -42,6 +42,18 @@ def as_image_tensor(images, *, device=None):
     return x.to(device=device, dtype=torch.float32)
 
 
+def _resolve_device(device, model):
+    """``device`` (a ``torch.device``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` ...) or the model's; the model is moved there."""
+    if device is None:
+        device = next(model.parameters()).device
+    elif isinstance(device, str):
+        device = torch.device(device)
+    elif not isinstance(device, torch.device):
+        raise TypeError(f"device must be a torch.device or a string such as 'cpu' or 'cuda', got {type(device).__name__}")
+    model.to(device)
+    return device
+
+
 def _progress(iterable, enabled, **kwargs):
     if not enabled:
         return iterable
@@ -73,8 +85,8 @@ def train_simclr(model, images, *, epochs=10, batch_size=128, temperature=0.5, l
     seed : int
         Seeds the generator of the shuffles and augmentations (not the model's initial
         weights: seed torch before building the model).
-    device : torch.device, optional
-        Default: the model's device.
+    device : torch.device or str, optional
+        ``"cpu"``, ``"cuda"``, ... (default: the model's device); the model is moved there.
 
     Returns
     -------
@@ -85,7 +97,7 @@ def train_simclr(model, images, *, epochs=10, batch_size=128, temperature=0.5, l
     check_positive(batch_size, "batch_size", integer=True)
     if batch_size < 2:
         raise ValueError(f"batch_size must be >= 2 (NT-Xent needs negatives), got {batch_size}")
-    device = device or next(model.parameters()).device
+    device = _resolve_device(device, model)
     data = as_image_tensor(images, device=device)
     n = data.shape[0]
     if n < batch_size:
@@ -141,7 +153,7 @@ def train_supervised(encoder, images, labels, *, num_classes=None, epochs=10, ba
     """
     check_positive(epochs, "epochs", integer=True)
     check_positive(batch_size, "batch_size", integer=True)
-    device = device or next(encoder.parameters()).device
+    device = _resolve_device(device, encoder)
     data = as_image_tensor(images, device=device)
     y = torch.as_tensor(np.asarray(labels), dtype=torch.long, device=device)
     if y.shape != (data.shape[0],):

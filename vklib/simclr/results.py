@@ -1,0 +1,169 @@
+"""Reading the committed ablation (``data/simclr/ablation.json``): summaries, claims, the plot.
+
+The chapter prints every number from here, so that its text and the committed results
+cannot drift apart: :func:`summary` gives each row's mean ± standard deviation over seeds,
+:func:`claims` the paper's findings as paired differences with their standard errors and
+a verdict (:func:`vklib.simclr.stats.verdict`), and :func:`plot_label_efficiency` the
+label-efficiency figure.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from vklib.simclr.stats import mean_sd, paired_difference, verdict
+
+__all__ = ["load_ablation", "row", "summary", "claims", "efficiency", "plot_label_efficiency", "fmt",
+           "format_table", "format_claims", "format_efficiency"]
+
+METRICS = ("shape_probe", "knn", "colour_probe", "background_probe")
+
+RECIPE = "crop + colour (recipe)"
+
+#: (claim, row A, row B, metric): the paper's direction is "A > B".
+CLAIMS = (
+    ("SimCLR learns the shape without labels (recipe > random encoder)", RECIPE, "random encoder", "shape_probe"),
+    ("composition: crop + colour beats crop alone", RECIPE, "crop only", "shape_probe"),
+    ("composition: crop + colour beats colour alone", RECIPE, "colour only", "shape_probe"),
+    ("stronger colour distortion helps (s = 1 > s = 0.5)", RECIPE, "crop + colour, s = 0.5", "shape_probe"),
+    ("a low temperature helps (tau = 0.2 > tau = 1)", RECIPE, "recipe, tau = 1", "shape_probe"),
+    ("the representation before the head is better (h > z)", RECIPE, "recipe, z = g(h)", "shape_probe"),
+    ("without colour distortion the background colour is a shortcut (crop only > recipe)", "crop only", RECIPE,
+     "background_probe"),
+    ("the head discards colour (h > z on the colour probe)", RECIPE, "recipe, z = g(h)", "colour_probe"),
+)
+
+
+def load_ablation(path=None) -> dict:
+    """The committed results (``vklib.resources.data_path("simclr", "ablation.json")``) or those at ``path``."""
+    if path is None:
+        from vklib.resources import data_path
+
+        path = data_path("simclr", "ablation.json")
+    with open(path) as f:
+        table = json.load(f)
+    if not isinstance(table, dict) or "rows" not in table or "label_efficiency" not in table:
+        raise ValueError(f"{path} is not an ablation file: it needs 'rows' and 'label_efficiency'")
+    return table
+
+
+def row(table, name) -> dict:
+    """The row called ``name``."""
+    for r in table["rows"]:
+        if r["name"] == name:
+            return r
+    raise KeyError(f"no row {name!r}; rows: {[r['name'] for r in table['rows']]}")
+
+
+def fmt(mean, sd, *, digits=3, sign=False) -> str:
+    """``"0.612 ± 0.021"`` (``sign``: with an explicit + for positive means)."""
+    return f"{mean:+.{digits}f} ± {sd:.{digits}f}" if sign else f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def summary(table) -> list:
+    """One dict per row: its name, number of seeds and ``(mean, sd)`` of every metric it has."""
+    out = []
+    for r in table["rows"]:
+        entry = {"name": r["name"], "n_seeds": len(r["seeds"])}
+        for m in METRICS:
+            if m in r:
+                entry[m] = mean_sd(r[m])
+        out.append(entry)
+    return out
+
+
+def claims(table) -> list:
+    """The paper's findings tested on ``table``: paired difference A - B over common seeds, its se, the verdict."""
+    out = []
+    for text, a, b, metric in CLAIMS:
+        ra, rb = row(table, a), row(table, b)
+        common = [s for s in ra["seeds"] if s in rb["seeds"]]
+        va = [ra[metric][ra["seeds"].index(s)] for s in common]
+        vb = [rb[metric][rb["seeds"].index(s)] for s in common]
+        d, se = paired_difference(va, vb)
+        out.append({"claim": text, "a": a, "b": b, "metric": metric, "seeds": common,
+                    "difference": d, "se": se, "verdict": verdict(d, se)})
+    return out
+
+
+def efficiency(table) -> list:
+    """Label efficiency: per labels-per-class, both methods' ``(mean, sd)`` and the paired difference SimCLR - scratch."""
+    by = {}
+    for e in table["label_efficiency"]:
+        by.setdefault(e["labels_per_class"], {})[e["method"].split(" ")[0]] = e
+    out = []
+    for k in sorted(by):
+        simclr, scratch = by[k].get("SimCLR"), by[k].get("from")
+        entry = {"labels_per_class": k}
+        if simclr:
+            entry["simclr"] = mean_sd(simclr["accuracy"])
+        if scratch:
+            entry["scratch"] = mean_sd(scratch["accuracy"])
+        if simclr and scratch:
+            common = [s for s in simclr["seeds"] if s in scratch["seeds"]]
+            d, se = paired_difference([simclr["accuracy"][simclr["seeds"].index(s)] for s in common],
+                                      [scratch["accuracy"][scratch["seeds"].index(s)] for s in common])
+            entry.update(difference=d, se=se, verdict=verdict(d, se))
+        out.append(entry)
+    return out
+
+
+def format_table(table) -> str:
+    """The ablation table as text: one line per row, mean ± sd over seeds of every probe."""
+    names = {"shape_probe": "shape: probe", "knn": "shape: 20-NN", "colour_probe": "shape hue",
+             "background_probe": "background hue"}
+    lines = [f"{'row':26s}{'seeds':>6s}" + "".join(f"{names[m]:>17s}" for m in METRICS)]
+    for entry in summary(table):
+        cells = "".join(f"{fmt(*entry[m]):>17s}" if m in entry else " " * 17 for m in METRICS)
+        lines.append(f"{entry['name']:26s}{entry['n_seeds']:6d}{cells}")
+    return "\n".join(lines)
+
+
+def format_claims(table) -> str:
+    """One line per claim: the paired difference A - B in points ± its standard error, and the verdict."""
+    lines = []
+    for c in claims(table):
+        diff = fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)
+        lines.append(f"{c['claim']}\n    {c['metric']}: {c['a']} - {c['b']} = {diff} points "
+                     f"over {len(c['seeds'])} seeds -> {c['verdict']}")
+    return "\n".join(lines)
+
+
+def format_efficiency(table) -> str:
+    """Label efficiency as text: both methods' mean ± sd and the paired difference per labels-per-class."""
+    lines = [f"{'labels per class':>16s}{'SimCLR + probe':>17s}{'from scratch':>17s}{'difference (points)':>22s}  verdict"]
+    for e in efficiency(table):
+        diff = fmt(100 * e["difference"], 100 * e["se"], digits=1, sign=True)
+        lines.append(f"{e['labels_per_class']:16d}{fmt(*e['simclr']):>17s}{fmt(*e['scratch']):>17s}{diff:>22s}  "
+                     f"{e['verdict']}")
+    return "\n".join(lines)
+
+
+def plot_label_efficiency(table, ax=None):
+    """Test accuracy against labels per class (log axis), mean ± sd over seeds, seeds as dots."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.4))
+    methods = {}
+    for e in table["label_efficiency"]:
+        methods.setdefault(e["method"], []).append(e)
+    for (method, entries), offset in zip(methods.items(), (0.97, 1.03)):
+        entries = sorted(entries, key=lambda e: e["labels_per_class"])
+        k = np.array([e["labels_per_class"] for e in entries], float)
+        stats = np.array([mean_sd(e["accuracy"]) for e in entries])
+        line = ax.errorbar(k * offset, stats[:, 0], yerr=stats[:, 1], marker="o", capsize=3, label=method)
+        for e in entries:
+            ax.scatter(np.full(len(e["accuracy"]), e["labels_per_class"] * offset), e["accuracy"], s=8,
+                       color=line[0].get_color(), alpha=0.5)
+    ax.axhline(1 / 6, color="grey", ls="--", lw=0.8, label="chance (1/6)")
+    ax.set_xscale("log")
+    ks = sorted({e["labels_per_class"] for e in table["label_efficiency"]})
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_xlabel("labelled scenes per class")
+    ax.set_ylabel("held-out shape accuracy")
+    ax.set_title("Label efficiency (mean ± sd over seeds; dots: seeds)")
+    ax.legend(fontsize=8)
+    return ax
