@@ -36,8 +36,10 @@ from vklib.grabcut import (
 )
 from vklib.grabcut.core import _GridCut
 from vklib.grabcut.strokes import load_session
+from vklib.resources import data_path
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "grabcut"
+DATA = data_path("grabcut")
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_grabcut.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -479,3 +481,266 @@ def test_scores_known_values():
     assert scene_rect((2, 3, 10, 12), (12, 11), margin=4) == (0, 0, 11, 12)
     with pytest.raises(ValueError, match="same shape"):
         iou(a, b[:3])
+
+
+# ----------------------------------------------------------------------------------------
+# Bad input: no silent reinterpretation
+# ----------------------------------------------------------------------------------------
+def test_to_uint8_keeps_uint8_and_rejects_none_nan_and_other_integers():
+    from vklib.grabcut import to_uint8
+
+    eight = np.full((2, 3, 3), 128, np.uint8)
+    out = to_uint8(eight)
+    assert out.dtype == np.uint8 and (out == 128).all() and out is not eight
+    np.testing.assert_array_equal(to_uint8(np.array([0.0, 0.5, 1.0])), [0, 128, 255])
+    with pytest.raises(TypeError, match="numpy array"):
+        to_uint8(None)
+    with pytest.raises(ValueError, match="NaN"):
+        to_uint8(np.array([0.5, np.nan]))
+    with pytest.raises(TypeError, match="float in \\[0, 1\\] or uint8"):
+        to_uint8(np.array([1, 200], dtype=np.int64))
+    with pytest.raises(ValueError, match="lie in \\[0, 1\\]"):
+        to_uint8(np.array([0.5, 2.0]))
+
+
+def test_kmeans_on_uint8_does_not_wrap_around():
+    z = np.array([[0, 0, 0], [10, 10, 10], [250, 250, 250], [255, 255, 255]] * 5, np.uint8)
+    labels = kmeans(z, 2, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(labels, kmeans(z.astype(float), 2, rng=np.random.default_rng(0)))
+    assert labels[0] == labels[1] != labels[2] == labels[3]  # uint8 arithmetic would wrap 0 - 255 to 1
+    with pytest.raises(TypeError, match="numeric dtype"):
+        kmeans(z.astype(bool), 2, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="Generator"):
+        kmeans(z, 2, rng=0)
+
+
+def test_component_costs_rejects_a_fourth_channel():
+    z = np.random.default_rng(0).uniform(0, 255, (30, 3))
+    gmm = fit_gmm(z, np.arange(30) % 2, 2)
+    with pytest.raises(ValueError, match="last axis of size 3"):
+        component_costs(np.concatenate([z, np.ones((30, 1))], axis=1), gmm)
+    with pytest.raises(ValueError, match="last axis of size 3"):
+        assign_components(z[:, :2], gmm)
+    with pytest.raises(TypeError, match="GMM"):
+        component_costs(z, None)
+    np.testing.assert_allclose(component_costs(z.astype(np.uint8), gmm), component_costs(np.floor(z), gmm))
+
+
+def test_unary_and_smoothness_parts_add_up_and_unary_costs_give_u(scenes):
+    from vklib.grabcut import unary_costs
+
+    s, images = scenes
+    rect = scene_rect(s.boxes[0], images.shape[1:3], margin=5)
+    result = grabcut(images[0], rect=rect, n_iter=4)
+    np.testing.assert_allclose(result.unary + result.smoothness, result.energies)
+    d_bg, d_fg = unary_costs(images[0], result.models)
+    np.testing.assert_allclose(np.where(result.foreground, d_fg, d_bg).sum(), result.unary[-1], rtol=1e-12)
+    weights = nlink_weights(255.0 * images[0], result.beta, 50.0)
+    np.testing.assert_allclose(smoothness_energy(result.foreground, weights), result.smoothness[-1], rtol=1e-6, atol=1e-6)
+    with pytest.raises(TypeError, match="models"):
+        unary_costs(images[0], result.bg_gmm)
+
+
+# ----------------------------------------------------------------------------------------
+# The chapter's exercises and experiments
+# ----------------------------------------------------------------------------------------
+def _chapter_cells():
+    import nbformat
+
+    return nbformat.read(CHAPTER, as_version=4).cells
+
+
+def _cell_defining(name):
+    """The source of the chapter's code cell that contains ``name``."""
+    hits = [c.source for c in _chapter_cells() if c.cell_type == "code" and name in c.source]
+    assert hits, f"no cell of the chapter contains {name!r}"
+    return hits[0]
+
+
+def _exec_cell(source, **names):
+    """Run a chapter cell's source with the chapter's imports and ``names`` defined; return its namespace."""
+    import vklib.grabcut as gc
+    from vklib.exercises import check, check_choice, random_cases
+
+    namespace = {"np": np, "gc": gc, "check": check, "check_choice": check_choice,
+                 "random_cases": random_cases, **names}
+    exec(compile(source, "<chapter cell>", "exec"), namespace)
+    return namespace
+
+
+def test_nlink_exercise_every_case_can_fail():
+    from vklib.exercises import check
+
+    ns = _exec_cell(_cell_defining("nlink_cases = "), my_nlink_weights=nlink_weights)
+    cases = ns["nlink_cases"]
+
+    def zeros(z, beta, gamma):
+        return np.zeros((4,) + z.shape[:2])
+
+    def no_sqrt2(z, beta, gamma):
+        return nlink_weights(z, beta, gamma) * np.array([1, 1, np.sqrt(2), np.sqrt(2)])[:, None, None]
+
+    assert check(nlink_weights, nlink_weights, cases).passed
+    for case in cases:  # each case on its own catches both mistakes
+        assert not check(zeros, nlink_weights, [case]).passed
+        assert not check(no_sqrt2, nlink_weights, [case]).passed
+
+
+def test_min_energy_exercise_solution_passes_and_mistakes_fail():
+    import itertools
+
+    from vklib.exercises import check
+
+    solution = _cell_defining("def min_energy(")
+    ns = _exec_cell(solution)
+    tiny = np.array([[[220, 40, 40], [200, 60, 70], [90, 60, 160]],
+                     [[210, 50, 50], [120, 70, 150], [40, 50, 210]]], float)
+    red, blue = np.array([220, 40, 40]), np.array([40, 50, 210])
+    names = {"cost_fg": ((tiny - red) ** 2).sum(axis=2) / 7200, "cost_bg": ((tiny - blue) ** 2).sum(axis=2) / 7200,
+             "tiny_w": nlink_weights(tiny, compute_beta(tiny), gamma=2.0)}
+    checked = _exec_cell(_cell_defining("cut_cases = "), min_energy=ns["min_energy"], **names)
+    cases, max_flow = checked["cut_cases"], checked["max_flow"]
+    assert check(ns["min_energy"], max_flow, cases).passed
+
+    def unary_only(cost_fg, cost_bg, weights):
+        return float(np.minimum(cost_fg, cost_bg).sum())
+
+    def every_labelling_energy(cost_fg, cost_bg, weights):  # the right minimum with V counted twice
+        best = np.inf
+        for bits in itertools.product([False, True], repeat=cost_fg.size):
+            alpha = np.array(bits).reshape(cost_fg.shape)
+            best = min(best, np.where(alpha, cost_fg, cost_bg).sum() + 2 * smoothness_energy(alpha, weights))
+        return best
+
+    for wrong in (unary_only, every_labelling_energy):
+        assert not check(wrong, max_flow, cases).passed
+
+
+@pytest.mark.parametrize("question, variable, wrong, phrase", [
+    ("why these scenes fail", "failure_reason", "a", "the cut is exact"),
+    ("why these scenes fail", "failure_reason", "c", "none lost, only background"),
+    ("why these scenes fail", "failure_reason", "d", "twenty iterations leave the same error"),
+    ("one Gaussian on two colours", "prediction", "a", "halfway between them"),
+    ("one Gaussian on two colours", "prediction", "c", "claims the shape itself"),
+    ("one Gaussian on two colours", "prediction", "d", "nothing to choose with K = 1"),
+])
+def test_interpret_exercises_name_the_misconception(question, variable, wrong, phrase):
+    from vklib.grabcut import questions
+
+    source = _cell_defining(f'questions.check("{question}", {variable})')
+    cell = [c for c in _chapter_cells() if c.source == source][0]
+    assert {"check", "interpret"} <= set(cell.metadata["tags"])
+    answer = _exec_cell(_cell_defining(f"{variable} = "))[variable]  # the solution cell
+    right = _exec_cell(f"result = {source.strip()}", questions=questions, **{variable: answer})["result"]
+    assert right.passed and answer == "b"
+    result = _exec_cell(f"result = {source.strip()}", questions=questions, **{variable: wrong})["result"]
+    assert not result.passed and phrase in repr(result)
+    assert not questions.check(question, None).passed
+    with pytest.raises(ValueError, match="question must be one of"):
+        questions.check("no such question", "b")
+
+
+def test_failed_scenes_do_not_improve_with_more_iterations():
+    """Exercise 5's feedback: more iterations do not remove the kept background."""
+    from vklib.grabcut.experiment import error_rates, synthetic_set
+
+    scenes = synthetic_set(12, seed=5)
+    failed = np.flatnonzero(error_rates(scenes) > 2)
+    assert len(failed) >= 2
+    for i in failed:  # the failed scenes of the chapter's first seed
+        five = grabcut(scenes.images[i], rect=scenes.rects[i], n_iter=5)
+        twenty = grabcut(scenes.images[i], rect=scenes.rects[i], n_iter=20)
+        assert error_rate(five.mask, scenes.masks[i], scenes.rects[i]) > 2
+        truth = scenes.masks[i]
+        assert not (~five.foreground & truth).any()  # nothing of the shape is lost: only background kept
+        np.testing.assert_array_equal(five.mask, twenty.mask)
+
+
+def test_kept_background_has_colours_not_seen_outside_the_rectangle():
+    """Exercise 5's answer: the wrongly kept pixels' colours are far from every colour outside the rectangle."""
+    from vklib.grabcut.experiment import synthetic_set
+
+    scenes = synthetic_set(12, seed=5)
+    for i in (3, 9):
+        image, (x, y, w, h), truth = scenes.images[i], scenes.rects[i], scenes.masks[i]
+        fg = grabcut(image, rect=scenes.rects[i], n_iter=5).foreground
+        outside = np.ones(truth.shape, bool)
+        outside[y:y + h, x:x + w] = False
+        z = 255.0 * image
+        seen = z[outside][::7]
+
+        def nearest(colours):
+            return np.median(np.sqrt(((colours[:, None] - seen[None]) ** 2).sum(-1)).min(axis=1))
+
+        kept, right = fg & ~truth, ~fg & ~truth & ~outside
+        assert nearest(z[kept][::3]) > 3 * nearest(z[right][::3])
+
+
+def test_one_gaussian_loses_the_shape_on_two_colour_stripes():
+    from vklib.grabcut.experiment import error_rates, found_fractions, foregrounds, two_colour_scenes
+
+    scenes = two_colour_scenes(4, seed=5)
+    one = foregrounds(scenes, n_components=1)
+    found = found_fractions(scenes, one)
+    assert (found < 0.1).sum() >= 3  # lost in most scenes (the chapter's first seed: scenes 0, 2, 3 of 0-3)
+    assert error_rates(scenes, n_components=2).mean() < error_rates(scenes, foreground=one).mean()
+    with pytest.raises(TypeError, match="not both"):
+        error_rates(scenes, foreground=one, gamma=5.0)
+    with pytest.raises(ValueError, match="shape"):
+        found_fractions(scenes, one[:2])
+
+
+def test_numbers_in_the_chapter_prose_are_printed_above_them():
+    """Every decimal number in the text after the first output is printed by an earlier code cell."""
+    import re
+
+    parameters = {"0.01", "0.03", "0.05", "0.08", "0.1", "0.3", "0.7", "0.9", "0.4", "1.3"}
+    printed = ""
+    for cell in _chapter_cells():
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                printed += out.get("text", "") + out.get("data", {}).get("text/plain", "") + "\n"
+        elif printed:
+            text = re.sub(r"\$[^$]*\$", " ", cell.source)  # numbers inside equations are definitions
+            for number in re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", text):
+                assert number in parameters or number in printed, f"{number!r} in the text is printed by no cell above it"
+
+
+def _output_of(snippet):
+    cell = [c for c in _chapter_cells() if c.cell_type == "code" and snippet in c.source][0]
+    return "".join(o.get("text", "") for o in cell.get("outputs", []))
+
+
+def _markdown_with(snippet):
+    return [c.source for c in _chapter_cells() if c.cell_type == "markdown" and snippet in c.source][0]
+
+
+def test_two_colour_prose_quotes_the_printed_counts():
+    import re
+
+    printed = _output_of("two_fg = {k:")
+    rows = {int(k): (int(failed), int(lost), int(missed)) for k, failed, lost, missed in re.findall(
+        r"K = (\d): .*?\((\s*\d+)\), lost\s+(\d+); wrong pixels:\s+\d+ background kept,\s+(\d+) of the shape", printed)}
+    assert set(rows) == {1, 2, 5}
+    text = " ".join(_markdown_with("two-colour scenes (GrabCut keeps").split())
+    assert f"shape is lost in {rows[1][1]} of the 24" in text
+    assert f"{rows[1][0]} of the 24 fail" in text
+    assert rows[2][1] == rows[5][1] == 0 and "no shape is lost" in text
+    assert rows[2][2] == rows[5][2] == 0 and "(0 pixels of the shape missed)" in text
+
+
+def test_k_and_gamma_prose_quotes_the_printed_tables():
+    import re
+
+    gamma_table = _output_of("GAMMAS = (")
+    means = {(float(g), kind): m for g, *cols in re.findall(r"^\s*(\d+)\s+(\S+) ± \S+ \(\s*\d+\)\s+(\S+) ±", gamma_table, re.M)
+             for kind, m in zip(("clean", "noisy"), cols)}
+    text = " ".join(_markdown_with("On the scenes as drawn, the error falls").split())
+    for g, kind, phrase in [(0.0, "clean", "from {} % without"), (50.0, "clean", "to {} % at the"),
+                            (500.0, "clean", "to {} %, at"), (50.0, "noisy", "$\\gamma = 50$ gives {} %"),
+                            (5000.0, "noisy", "$\\gamma = 5000$ gives {} %"), (0.0, "noisy", "at all ({} %)")]:
+        assert phrase.format(means[g, kind]) in text, (g, kind, phrase)
+    k_table = _output_of("K_VALUES = (")
+    k_means = dict(re.findall(r"K = (\d): \s*(\S+) ±", k_table))
+    text = " ".join(_markdown_with("More components do not help here").split())
+    assert f"{k_means['1']} % against {k_means['5']} %" in text

@@ -9,14 +9,14 @@
 """
 
 from .compare import error_rate, iou, opencv_grabcut, scene_rect, to_uint8
-from .core import GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, GrabCutResult, check_rect, grabcut, rect_to_mask
+from .core import GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, GrabCutResult, check_rect, grabcut, rect_to_mask, unary_costs
 from .gmm import GMM, assign_components, component_costs, fit_gmm, kmeans
 from .graph import compute_beta, dense_capacities, edmonds_karp, nlink_weights, smoothness_energy
 from .strokes import apply_stroke, rasterize_stroke, replay, ReplayResult
 
 __all__ = [
     "GC_BGD", "GC_FGD", "GC_PR_BGD", "GC_PR_FGD",
-    "GrabCutResult", "grabcut", "check_rect", "rect_to_mask",
+    "GrabCutResult", "grabcut", "check_rect", "rect_to_mask", "unary_costs",
     "GMM", "kmeans", "fit_gmm", "component_costs", "assign_components",
     "compute_beta", "nlink_weights", "smoothness_energy", "dense_capacities", "edmonds_karp",
     "rasterize_stroke", "apply_stroke", "replay", "ReplayResult",

@@ -13,8 +13,49 @@ __all__ = ["opencv_grabcut", "to_uint8", "error_rate", "iou", "scene_rect"]
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Round a float image in [0, 1] to 8 bits, as ``cv2.grabCut`` needs."""
-    return np.clip(np.round(np.asarray(image, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)
+    """The 8-bit image that ``cv2.grabCut`` needs.
+
+    Parameters
+    ----------
+    image : ndarray, float in [0, 1] or uint8
+        A float image is scaled by 255 and rounded to the nearest integer,
+        :math:`\\operatorname{round}(255 x)`; values a rounding error outside [0, 1]
+        are clipped. A uint8 image is already in 8-bit units and is returned as a copy,
+        unchanged (128 stays 128).
+
+    Returns
+    -------
+    ndarray of uint8, the same shape.
+
+    Raises
+    ------
+    TypeError
+        Not a NumPy array, or a dtype other than floating or uint8 (other integer
+        types are ambiguous: convert them yourself).
+    ValueError
+        Empty, NaN or infinite values, or floats outside [0, 1] by more than 1e-6.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([0.0, 0.5, 1.0])).tolist()
+    [0, 128, 255]
+    >>> to_uint8(np.array([0, 128, 255], dtype=np.uint8)).tolist()
+    [0, 128, 255]
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a numpy array (float in [0, 1] or uint8), got {type(image).__name__}")
+    if image.dtype == np.uint8:
+        check_array(image, "image", dtype="integer")
+        return image.copy()
+    if image.dtype.kind != "f":
+        raise TypeError(f"image must be float in [0, 1] or uint8, got dtype {image.dtype}")
+    check_array(image, "image")
+    x = np.asarray(image, dtype=np.float64)
+    low, high = float(x.min()), float(x.max())
+    if low < -1e-6 or high > 1 + 1e-6:
+        raise ValueError(f"a float image must lie in [0, 1] (it is multiplied by 255), got values in "
+                         f"[{low:g}, {high:g}]; pass 8-bit images as uint8")
+    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
 
 
 def opencv_grabcut(image: np.ndarray, *, rect: Any = None, mask: np.ndarray | None = None,

@@ -35,7 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..checks import _describe, check_array, check_image, check_positive
-from .gmm import EPS, GMM, component_costs, fit_gmm, kmeans
+from .gmm import EPS, GMM, _component_costs, fit_gmm, kmeans
 from .graph import OFFSETS, _pair_views, compute_beta, nlink_weights, smoothness_energy
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "rect_to_mask",
     "check_mask",
     "grabcut",
+    "unary_costs",
 ]
 
 GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD = 0, 1, 2, 3
@@ -62,7 +63,7 @@ class GrabCutResult:
     mask : (H, W) uint8
         OpenCV mask codes after the last iteration.
     energies : (n_iter,) float64
-        :math:`E` after every iteration (non-increasing).
+        :math:`E = U + V` after every iteration (non-increasing).
     history : (n_iter, H, W) bool
         The foreground after every iteration.
     bg_gmm, fg_gmm : GMM
@@ -70,6 +71,9 @@ class GrabCutResult:
     beta : float
         :math:`\\beta` of the image (8-bit colour units).
     gamma : float
+    unary, smoothness : (n_iter,) float64
+        The two parts :math:`U` and :math:`V` of every entry of ``energies``. Either
+        part alone may go up from one iteration to the next; only their sum may not.
     """
 
     mask: np.ndarray
@@ -79,6 +83,8 @@ class GrabCutResult:
     fg_gmm: GMM
     beta: float
     gamma: float
+    unary: np.ndarray | None = None
+    smoothness: np.ndarray | None = None
 
     @property
     def foreground(self) -> np.ndarray:
@@ -318,12 +324,12 @@ def grabcut(
     def costs(bg_gmm, fg_gmm):
         """(N, K) costs D(z_n; alpha, k) of every pixel under both mixtures (inf where not needed)."""
         cost_fg = np.full((z.shape[0], n_components), np.inf)
-        cost_fg[need_fg] = component_costs(z[need_fg], fg_gmm)
-        return component_costs(z, bg_gmm), cost_fg
+        cost_fg[need_fg] = _component_costs(z[need_fg], fg_gmm)
+        return _component_costs(z, bg_gmm), cost_fg
 
     cost_bg, cost_fg = costs(bg_gmm, fg_gmm)
     cut = None if crop is None else _GridCut(weights[(slice(None),) + crop])
-    energies, history = [], []
+    energies, unary, smooth, history = [], [], [], []
     for _ in range(n_iter):
         a = alpha.ravel()
         # Steps 1 and 2: every pixel takes the cheapest component of its own label's GMM
@@ -348,12 +354,52 @@ def grabcut(
             alpha[fixed_fg], alpha[fixed_bg] = True, False
         # The energy of the new labelling with its best components (exactly what the
         # next iteration's step 1 starts from).
-        unary = float(np.where(alpha, d_fg, d_bg).sum())
-        energies.append(unary + smoothness_energy(alpha, weights))
+        unary.append(float(np.where(alpha, d_fg, d_bg).sum()))
+        smooth.append(smoothness_energy(alpha, weights))
+        energies.append(unary[-1] + smooth[-1])
         history.append(alpha.copy())
 
     out = codes.copy()
     unknown = (codes == GC_PR_BGD) | (codes == GC_PR_FGD)
     out[unknown] = np.where(alpha[unknown], GC_PR_FGD, GC_PR_BGD)
     return GrabCutResult(mask=out, energies=np.array(energies), history=np.array(history),
-                         bg_gmm=bg_gmm, fg_gmm=fg_gmm, beta=beta, gamma=float(gamma))
+                         bg_gmm=bg_gmm, fg_gmm=fg_gmm, beta=beta, gamma=float(gamma),
+                         unary=np.array(unary), smoothness=np.array(smooth))
+
+
+def unary_costs(image: np.ndarray, models: tuple[GMM, GMM]) -> tuple[np.ndarray, np.ndarray]:
+    """The data costs :math:`D_n(0)` and :math:`D_n(1)` of every pixel: the t-links of the cut.
+
+    .. math::
+
+        D_n(\\alpha) = \\min_k D(z_n; \\alpha, k, \\theta),
+
+    the cost of labelling pixel :math:`n` background (:math:`\\alpha = 0`) or foreground
+    (:math:`\\alpha = 1`) with its cheapest component of that label's mixture: minus the log
+    of that component's weighted density, plus the small regulariser of
+    :func:`~vklib.grabcut.gmm.component_costs`. Low means "this colour is typical of the label".
+
+    Parameters
+    ----------
+    image : (H, W, 3) float in [0, 1]
+        The image (costs are computed on :math:`z = 255 \\cdot` image, as in :func:`grabcut`).
+    models : (bg_gmm, fg_gmm)
+        For example ``result.models`` of a :class:`GrabCutResult`.
+
+    Returns
+    -------
+    d_bg, d_fg : (H, W) float64
+        :math:`D_n(0)` and :math:`D_n(1)`, in nats.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad image, or ``models`` not a pair of :class:`~vklib.grabcut.gmm.GMM`.
+    """
+    check_image(image, "image", channels=3)
+    if not (isinstance(models, tuple) and len(models) == 2 and all(isinstance(m, GMM) for m in models)):
+        raise TypeError(f"models must be (bg_gmm, fg_gmm) GMMs, e.g. result.models, got {_describe(models)}")
+    height, width = image.shape[:2]
+    z = 255.0 * np.asarray(image, dtype=np.float64).reshape(-1, 3)
+    d_bg, d_fg = (_component_costs(z, m).min(axis=1).reshape(height, width) for m in models)
+    return d_bg, d_fg

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import check_array, check_positive
+
 __all__ = ["GMM", "kmeans", "fit_gmm", "component_costs", "assign_components"]
 
 #: Default covariance regulariser, in squared 8-bit colour units (OpenCV's value).
@@ -61,13 +63,20 @@ class GMM:
         return int(self.weights.shape[0])
 
 
+def _colours(z, name: str = "z") -> np.ndarray:
+    """``z`` as a float64 (N, 3) array: integer colours are converted exactly, not rescaled."""
+    check_array(z, name, ndim=2, last_dim=3, dtype="numeric")
+    return np.asarray(z).astype(np.float64, copy=False)
+
+
 def kmeans(z: np.ndarray, k: int, *, rng: np.random.Generator, n_iter: int = 10) -> np.ndarray:
     """Cluster colours with k-means++ seeding and ``n_iter`` Lloyd steps.
 
     Parameters
     ----------
-    z : (N, 3) float64
-        Colours.
+    z : (N, 3) float or integer
+        Colours. Integer arrays (such as uint8) are converted to float64 with their
+        values unchanged, so that squared distances cannot wrap around.
     k : int
         Number of clusters (fewer are used if ``z`` has fewer distinct colours).
     rng : numpy.random.Generator
@@ -79,11 +88,22 @@ def kmeans(z: np.ndarray, k: int, *, rng: np.random.Generator, n_iter: int = 10)
     -------
     labels : (N,) int64 in ``0 .. k-1``; a cluster may end up empty.
 
+    Raises
+    ------
+    TypeError, ValueError
+        ``z`` not a finite real (N, 3) array with N >= 1, ``k`` or ``n_iter`` not a
+        positive integer, ``rng`` not a NumPy generator.
+
     References
     ----------
     Arthur, D. & Vassilvitskii, S. (2007). k-means++: the advantages of careful seeding.
     SODA 2007, 1027-1035.
     """
+    z = _colours(z)
+    check_positive(k, "k", integer=True)
+    check_positive(n_iter, "n_iter", integer=True)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     n = z.shape[0]
     centers = [z[rng.integers(n)]]
     d2 = ((z - centers[0]) ** 2).sum(axis=1)
@@ -156,15 +176,29 @@ def component_costs(z: np.ndarray, gmm: GMM) -> np.ndarray:
 
     Parameters
     ----------
-    z : (N, 3) float64
-        Colours (8-bit units).
+    z : (N, 3) float or integer
+        Colours (8-bit units); integer arrays are converted to float64 unchanged.
     gmm : GMM
 
     Returns
     -------
     (N, K) float64
         ``+inf`` for empty components.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``z`` not a finite real (N, 3) array (a fourth channel, such as alpha, is an
+        error, not ignored), or ``gmm`` not a :class:`GMM`.
     """
+    z = _colours(z)
+    if not isinstance(gmm, GMM):
+        raise TypeError(f"gmm must be a vklib.grabcut.GMM, got {type(gmm).__name__}")
+    return _component_costs(z, gmm)
+
+
+def _component_costs(z: np.ndarray, gmm: GMM) -> np.ndarray:
+    """:func:`component_costs` without the input checks (for the inner loop of grabcut)."""
     costs = np.full((z.shape[0], gmm.n_components), np.inf)
     zc = [np.ascontiguousarray(z[:, c]) for c in range(3)]
     for k in range(gmm.n_components):  # a loop over the K components, not over pixels
@@ -193,5 +227,7 @@ def assign_components(z: np.ndarray, gmm: GMM) -> tuple[np.ndarray, np.ndarray]:
         :math:`\\min_k D(z_n, k)`.
     """
     costs = component_costs(z, gmm)
+    if not np.isfinite(costs).any(axis=1).all():
+        raise ValueError("gmm has no component with a positive weight")
     labels = costs.argmin(axis=1)
     return labels, np.take_along_axis(costs, labels[:, None], axis=1)[:, 0]
