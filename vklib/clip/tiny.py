@@ -1,20 +1,23 @@
 """The book's tiny CLIP: a registered open_clip model config trained from scratch offline.
 
-``vklib-tiny`` is an ordinary open_clip architecture (``data/clip/vklib-tiny.json``,
-shipped inside the package as :data:`TINY_CONFIG`), so every open_clip tool works on it:
+``vklib-tiny`` is an ordinary open_clip architecture, described by the config file
+``data/clip/vklib-tiny.json`` (:data:`TINY_CONFIG`) and registered with
+``open_clip.add_model_config``, so every open_clip tool works on it:
 
-* image tower: a ViT on 48 x 48 images, 6 x 6 patches (64 tokens + class token),
-  width 96, 3 layers of 3 heads;
+* image tower: CLIP's own ResNet variant (open_clip's ``ModifiedResNet``, the tower of the
+  paper's RN50), shrunk: a three-convolution stem, one bottleneck block in each of four
+  stages (widths 16, 32, 64, 128, output 512 channels), and attention pooling whose output
+  projection maps to the joint space. On 48 x 48 images the last stage is a single cell
+  that sees the whole image;
 * text tower: a causal transformer over open_clip's BPE tokens (vocabulary 49,408, so
   open_clip's own tokenizer works unchanged), width 64, 2 layers of 4 heads, pooled at
   the end-of-text token. Its context is 32 tokens instead of CLIP's 77: the longest
-  scene caption is 14 tokens with the start and end markers, and the shorter context
-  makes the text tower about 2.4 times cheaper to train on a CPU.
+  scene caption is 17 tokens with the start and end markers.
   ``open_clip.get_tokenizer("vklib-tiny")`` reads the context length from the config
   and pads (or truncates) to 32;
 * a joint 64-dimensional embedding and the learnable logit scale, initialised to 1 / 0.07.
 
-About 3.5 M parameters, 3.2 M of them the token-embedding table. Nothing is downloaded:
+About 4.6 M parameters, 3.2 M of them the token-embedding table. Nothing is downloaded:
 the weights start random (``pretrained=None``) and the tokenizer's vocabulary ships
 inside open_clip.
 """
@@ -22,7 +25,10 @@ inside open_clip.
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,29 +43,59 @@ TINY_NAME = "vklib-tiny"
 #: The open_clip model config of the tiny CLIP (identical to ``data/clip/vklib-tiny.json``).
 TINY_CONFIG = {
     "embed_dim": 64,
-    "vision_cfg": {"image_size": 48, "patch_size": 6, "width": 96, "head_width": 32, "layers": 3, "mlp_ratio": 2.0},
+    "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 16, "head_width": 64},
     "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 4, "layers": 2, "mlp_ratio": 2.0},
 }
 
 
 def register_tiny_clip(name: str = TINY_NAME, config: dict | None = None) -> str:
-    """Register ``config`` (default :data:`TINY_CONFIG`) as the open_clip model ``name``; return ``name``.
+    """Register a model config with open_clip (``open_clip.add_model_config``); return ``name``.
 
-    Registering again replaces the entry, so this is safe to call many times.
+    Without ``config`` the shipped file ``data/clip/vklib-tiny.json`` is registered (its
+    name is the file's stem, ``vklib-tiny``). With ``config`` (a dict with ``embed_dim``,
+    ``vision_cfg`` and ``text_cfg``) the dict is written to ``<name>.json`` in a temporary
+    folder and that file is registered. Registering again replaces the entry, so this is
+    safe to call many times.
+
+    Raises
+    ------
+    TypeError
+        ``config`` is not a dict.
+    ValueError
+        ``config`` lacks one of the three keys open_clip needs, or no config is given for a
+        name other than ``vklib-tiny``.
     """
-    import open_clip.factory
+    import open_clip
 
-    open_clip.factory._MODEL_CONFIGS[name] = copy.deepcopy(config if config is not None else TINY_CONFIG)
+    from ..resources import data_path
+
+    if config is None:
+        if name != TINY_NAME:
+            raise ValueError(f"give a config to register under a name other than {TINY_NAME!r}, got name {name!r}")
+        open_clip.add_model_config(data_path("clip", f"{TINY_NAME}.json"))
+        return name
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    missing = [k for k in ("embed_dim", "vision_cfg", "text_cfg") if k not in config]
+    if missing:
+        raise ValueError(f"config must have the keys embed_dim, vision_cfg and text_cfg; missing {missing}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.json"
+        path.write_text(json.dumps(config))
+        open_clip.add_model_config(path)  # reads the file now; the registry keeps the config
     return name
 
 
-def create_tiny_clip(*, seed: int = 0, device=None, name: str = TINY_NAME, config: dict | None = None):
+def create_tiny_clip(*, seed=0, device=None, name: str = TINY_NAME, config: dict | None = None):
     """A freshly initialised tiny CLIP from ``open_clip.create_model(name, pretrained=None)``.
 
     Parameters
     ----------
-    seed : int, keyword-only
-        Seeds torch's generator before the weights are drawn (the same seed gives the same model).
+    seed : int or torch.Generator, keyword-only
+        The weights are drawn by torch's generator seeded with this integer (the same seed
+        gives the same model); a ``torch.Generator`` gives the seed as one integer drawn from
+        it. The global random state is left as it was (the draw happens inside
+        ``torch.random.fork_rng``).
     device : torch.device or str, optional
         Where to put the model (default CPU).
     name, config : optional
@@ -70,17 +106,27 @@ def create_tiny_clip(*, seed: int = 0, device=None, name: str = TINY_NAME, confi
     open_clip.CLIP
         With ``output_dict=True``: ``model(images, tokens)`` returns a dict with the
         normalised ``image_features``, ``text_features`` and the exponentiated ``logit_scale``.
+
+    Raises
+    ------
+    TypeError
+        ``seed`` is neither an integer nor a ``torch.Generator``.
     """
     import open_clip
 
+    if isinstance(seed, torch.Generator):
+        seed = int(torch.randint(0, 2**62, (1,), generator=seed))
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int or a torch.Generator, got {type(seed).__name__}")
     register_tiny_clip(name, config)
-    torch.manual_seed(seed)
     # open_clip logs a warning that no pretrained weights were loaded: that is the point here.
     logger = logging.getLogger()
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        model = open_clip.create_model(name, pretrained=None, output_dict=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.random.manual_seed(int(seed))
+            model = open_clip.create_model(name, pretrained=None, output_dict=True)
     finally:
         logger.setLevel(level)
     return model.to(device if device is not None else "cpu")
