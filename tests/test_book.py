@@ -41,6 +41,16 @@ def test_repository_url_is_set_once_and_matches_the_colab_cells():
     assert CONFIG["execute"]["execute_notebooks"] == "off"
 
 
+def test_no_empty_index_page_in_the_navigation():
+    # The book defines no index entries: Sphinx's general index would be an empty "Index" page
+    # linked from every page (tests/test_site.py checks the built site has none).
+    sources = [p.read_text() for p in (ROOT / "chapters").glob("*.md")]
+    sources += [c.source for nb in NOTEBOOKS for c in nbformat.read(nb, as_version=4).cells]
+    if not any(re.search(r"\{index\}|:::\{index|```\{index", text) for text in sources):
+        assert CONFIG["sphinx"]["config"].get("html_use_index") is False
+    assert "genindex" not in (ROOT / "_toc.yml").read_text()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_committed_executed_in_order(path):
     cells = [c for c in _code_cells(path) if c.source.strip()]

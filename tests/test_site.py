@@ -71,6 +71,14 @@ def test_build_contains_the_pages_of_the_toc(site):
     assert (html / "_static" / "mathjax" / "tex-svg.js").exists()
 
 
+def test_no_empty_index_page_and_no_link_to_one(site):
+    # The book defines no index entries, so Sphinx's general index would be an empty page.
+    html, _ = site
+    assert not (html / "genindex.html").exists(), "the empty Index page is built"
+    linking = [p.relative_to(html).as_posix() for p in html.rglob("*.html") if "genindex" in p.read_text()]
+    assert not linking, f"pages link to the (absent) Index page: {linking}"
+
+
 def test_every_page_loads_cleanly_in_chromium(site):
     playwright = pytest.importorskip("playwright.sync_api")
     html, base = site
