@@ -4,14 +4,16 @@ The package follows the chapter's sections:
 
 =========================  ==============================================================
 :mod:`.kernels`            difference, Sobel/Prewitt/Scharr and Laplacian kernels; the
-                           sampled Gaussian and its derivatives; border modes
+                           sampled Gaussian and its derivatives; border modes; a kernel's
+                           frequency response
 :mod:`.correlate`          correlation (loops and fast paths), convolution, separability,
                            Gaussian smoothing
 :mod:`.gradient`           finite differences, Sobel/Prewitt/Scharr, magnitude, orientation
 :mod:`.laplacian`          Laplacian, Laplacian of Gaussian, zero crossings
 :mod:`.canny`              non-maximum suppression, hysteresis, Canny
-:mod:`.scoring`            ground-truth boundaries, precision / recall / F1, and the noise
-                           experiment's sweep
+:mod:`.scoring`            ground-truth boundaries, precision / recall / F1
+:mod:`.experiment`         the noise experiment's sweep (imported only when used)
+:mod:`.questions`          checks of the chapter's predict-and-interpret exercises
 :mod:`.plot`               the chapter's figures (matplotlib, imported only when used)
 =========================  ==============================================================
 
@@ -85,7 +87,8 @@ from .gradient import (finite_differences, gradient, gradient_magnitude, gradien
                        prewitt, scharr, sobel)
 from .kernels import (BACKWARD_DIFFERENCE, BORDER_MODES, CENTRAL_DIFFERENCE, DERIVATIVE, FORWARD_DIFFERENCE,
                       LAPLACIAN_4, LAPLACIAN_8, OPERATORS, PREWITT_SMOOTHING, PREWITT_X, PREWITT_Y,
-                      SCHARR_SMOOTHING, SCHARR_X, SCHARR_Y, SOBEL_SMOOTHING, SOBEL_X, SOBEL_Y, frequency_response, gaussian_kernel1d)
+                      SCHARR_SMOOTHING, SCHARR_X, SCHARR_Y, SOBEL_SMOOTHING, SOBEL_X, SOBEL_Y, frequency_response,
+                      gaussian_kernel1d)
 from .laplacian import laplacian, laplacian_of_gaussian, zero_crossings
 from .scoring import edge_f1, mask_boundary
 

@@ -153,7 +153,8 @@ def gradient_panels(image, gx, gy, *, max_magnitude: float):
     plt = _plt()
     fig, axes = plt.subplots(1, 5, figsize=(17, 3.8), gridspec_kw={"width_ratios": [1, 1, 1, 1, 0.75]})
     magnitude = np.hypot(gx, gy)
-    panels = [(image, "image I", "gray", 0, 1), (gx, "g_x (central difference)", "RdBu_r", -max_magnitude, max_magnitude),
+    panels = [(image, "image I", "gray", 0, 1),
+              (gx, "g_x (central difference)", "RdBu_r", -max_magnitude, max_magnitude),
               (magnitude, "magnitude |grad I|", "magma", 0, max_magnitude)]
     for ax, (img, title, cmap, vmin, vmax) in zip(axes, panels):
         shown = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
