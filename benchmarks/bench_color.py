@@ -17,6 +17,15 @@ the script also prints the median CPU time of the process, which the other proce
 hardly change. When the first call with all threads takes more than 5 times the
 one-thread time, that row is timed once more only and marked "contended".
 
+What limits the torch path: per pixel it evaluates three logarithms and three
+exponentials (the sRGB power 2.4) and three cube roots, each a vectorised libm call of
+1 to 3 ns per value on the CPUs measured here, and about forty cheap elementwise steps,
+all on buffers reused block by block (``vklib/color/_lab_cpu.py``; a fresh tensor per
+step costs more in first-touch page faults than the arithmetic). OpenCV's float kernel
+evaluates none of these functions: it interpolates a 33^3 table in fixed point, which
+is why it is faster and why it is off by up to about 0.6 in L*, a* or b*. Fusing
+the steps further needs a compiler (``torch.compile``), which vklib does not require.
+
 Usage::
 
     python benchmarks/bench_color.py [--height 3000 --width 4000 --repeat 5]
@@ -132,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n  ratio to cv2.cvtColor with its default {cv_threads} threads (time / cv2 time, lower is better):")
     for name, seconds in rows.items():
         print(f"    {name:<52} {seconds / cv:6.2f}x cv2's time")
+    torch_rows = [n for n in rows if n.startswith("vklib torch CPU") and "(1 thread)" not in n]
+    if torch_rows:
+        print(f"\n  the torch path against cv2, both with their default threads: "
+              f"{rows[torch_rows[0]] / cv:.2f}x cv2's time{' (contended run)' if 'contended' in torch_rows[0] else ''}")
+    one = (cpu.get("vklib torch CPU float32 (1 thread)"), cpu.get("cv2.cvtColor float32 (1 thread)"))
+    if all(one):
+        print(f"  the torch path against cv2, CPU time on one thread: {one[0] / one[1]:.2f}x cv2's")
     print("\n  max |Lab - vklib float64| on 100,000 pixels (the colour-science row uses the IEC 4-decimal matrix):")
     for name, err in errors.items():
         print(f"    {name:<52} {err:.2e}")

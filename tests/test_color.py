@@ -888,3 +888,39 @@ def test_color_doctests():
         module = importlib.import_module(f"vklib.color.{name}")
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, name
+
+
+# ---------------------------------------------------------------- the CPU Lab kernel -
+def test_cpu_lab_kernel_equals_the_generic_one():
+    from vklib.color import _array as A
+    from vklib.color import lab as L
+    from vklib.color._lab_cpu import srgb_to_lab_cpu
+
+    v = np.concatenate([random_rgb(31)[:50_000], np.array([[0.04045] * 3, [0.0404] * 3, [0.0405] * 3])])
+    for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 2e-4)):
+        t = torch.from_numpy(v).to(dtype)
+        got = srgb_to_lab_cpu(t, block_pixels=4096)            # many blocks
+        assert got.dtype == dtype
+        assert (got.double() - A.blockwise(L._srgb_to_lab_kernel, t.double())).abs().max() < tol
+    # the public function takes it for CPU tensors of any layout; the result keeps the layout
+    image = torch.from_numpy(random_rgb(32)[:60_000].reshape(200, 300, 3)).float().permute(2, 0, 1)[None].contiguous()
+    out = vc.srgb_to_lab(image, channel_axis=1)
+    assert out.shape == image.shape and out.is_contiguous()
+    ref = vc.srgb_to_lab(image[0].permute(1, 2, 0).double().numpy())
+    assert np.abs(out[0].permute(1, 2, 0).double().numpy() - ref).max() < 2e-4
+    strided = torch.from_numpy(random_rgb(33)[:60_000].reshape(200, 300, 3))[::2, ::3]
+    assert np.abs(vc.srgb_to_lab(strided).numpy() - vc.srgb_to_lab(strided.numpy())).max() < 1e-10
+
+
+def test_piecewise_functions_rewritten_without_a_branch_are_exact():
+    from vklib.color._lab_cpu import _DELTA
+
+    eps = 0.04045
+    c = np.array([-0.1, 0.0, 0.01, eps, 0.0405, 0.5, 1.0])
+    h = ((np.maximum(c, eps) + 0.055) / 1.055) ** 2.4
+    branchless = h + (np.minimum(c, eps) - eps) / 12.92 - _DELTA * (c <= eps)
+    assert np.abs(branchless - vc.srgb_to_linear(c)).max() < 1e-15
+    t = np.array([-0.01, 0.0, 0.005, vc.LAB_EPSILON, 0.009, 0.5, 1.2])
+    f = np.minimum(np.cbrt(np.maximum(t, vc.LAB_EPSILON)), (vc.LAB_KAPPA * t + 16) / 116)
+    piecewise = np.where(t > vc.LAB_EPSILON, np.cbrt(np.maximum(t, vc.LAB_EPSILON)), (vc.LAB_KAPPA * t + 16) / 116)
+    assert np.abs(f - piecewise).max() < 1e-15

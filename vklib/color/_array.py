@@ -236,28 +236,40 @@ def matmul_last(x: Any, matrix: np.ndarray) -> Any:
 BLOCK_PIXELS = 1 << 16
 
 
-def blockwise(kernel: Any, x: Any, block_pixels: int = BLOCK_PIXELS) -> Any:
-    """Apply ``kernel`` (colour triples on the last axis -> triples) block by block.
+def block_indices(lead: tuple, block_pixels: int = BLOCK_PIXELS) -> list:
+    """Indices that cut an array of leading shape ``lead`` into blocks of at most about
+    ``block_pixels`` pixels: runs of rows along the outermost axes, each a view.
 
-    The result equals ``kernel(x)``: the kernel works pixel by pixel, so cutting the
-    array into blocks changes nothing but speed. Large images are processed in blocks
-    of about ``block_pixels`` pixels, cut along the outermost axes so that each block
-    is a contiguous run of rows; their temporaries stay in cache and the allocator
-    reuses them. Small inputs, and torch tensors that need gradients, go in one piece.
+    Returns ``[(Ellipsis,)]`` (the whole array) when it holds at most ``2 * block_pixels``.
     """
-    lead = tuple(x.shape[:-1])
     n_pixels = int(np.prod(lead)) if lead else 1
-    if not lead or n_pixels <= 2 * block_pixels or (is_tensor(x) and x.requires_grad):
-        return kernel(x)
+    if not lead or n_pixels <= 2 * block_pixels:
+        return [(Ellipsis,)]
     # the axis k to cut: the outermost one whose inner rows still fit in a block
     k, inner = len(lead) - 1, 1
     while k > 0 and inner * lead[k] <= block_pixels:
         inner *= lead[k]
         k -= 1
     rows = max(1, block_pixels // inner)
+    return [outer + (slice(start, start + rows),)
+            for outer in itertools.product(*(range(n) for n in lead[:k]))
+            for start in range(0, lead[k], rows)]
+
+
+def blockwise(kernel: Any, x: Any, block_pixels: int = BLOCK_PIXELS) -> Any:
+    """Apply ``kernel`` (colour triples on the last axis -> triples) block by block.
+
+    The result equals ``kernel(x)``: the kernel works pixel by pixel, so cutting the
+    array into blocks changes nothing but speed. Large images are processed in blocks
+    of about ``block_pixels`` pixels, cut along the outermost axes so that each block
+    is a contiguous run of rows (:func:`block_indices`); their temporaries stay in cache
+    and the allocator reuses them. Small inputs, and torch tensors that need gradients,
+    go in one piece.
+    """
+    indices = block_indices(tuple(x.shape[:-1]), block_pixels)
+    if len(indices) == 1 or (is_tensor(x) and x.requires_grad):
+        return kernel(x)
     out = x.new_empty(x.shape) if is_tensor(x) else np.empty_like(x)
-    for outer in itertools.product(*(range(n) for n in lead[:k])):
-        for start in range(0, lead[k], rows):
-            index = outer + (slice(start, start + rows),)
-            out[index] = kernel(x[index])
+    for index in indices:
+        out[index] = kernel(x[index])
     return out

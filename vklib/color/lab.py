@@ -162,7 +162,9 @@ def srgb_to_lab(rgb: Any, *, channel_axis: int = -1) -> Any:
 
     ``Lab = xyz_to_lab(M srgb_to_linear(RGB))``. The division by the white is folded
     into the matrix, so the whole conversion is one elementwise decode, one 3x3
-    product and one elementwise ``f``.
+    product and one elementwise ``f``, computed block by block. CPU tensors that need
+    no gradient go through a kernel that reuses one set of buffers for every block
+    (:mod:`vklib.color._lab_cpu`); the results agree to rounding.
 
     Parameters
     ----------
@@ -199,7 +201,17 @@ def srgb_to_lab(rgb: Any, *, channel_axis: int = -1) -> Any:
     [66.95, 43.07, 73.96]
     """
     x = A.prepare(rgb, "rgb", channel_axis)
+    if A.is_tensor(x) and x.device.type == "cpu" and not (x.requires_grad and _grad_enabled()):
+        from ._lab_cpu import srgb_to_lab_cpu   # the same formulas without a fresh tensor per step
+
+        return A.finish(A.check_overflow(srgb_to_lab_cpu(x), "rgb"), channel_axis)
     return A.finish(A.check_overflow(A.blockwise(_srgb_to_lab_kernel, x), "rgb"), channel_axis)
+
+
+def _grad_enabled() -> bool:
+    import torch
+
+    return torch.is_grad_enabled()
 
 
 def _srgb_to_lab_kernel(x: Any) -> Any:
