@@ -25,7 +25,7 @@ import open_clip  # noqa: E402
 from open_clip.zero_shot_classifier import build_zero_shot_classifier as oc_build  # noqa: E402
 
 from vklib import clip as vc  # noqa: E402
-from vklib.data import COLORS, SHAPES, make_scenes  # noqa: E402
+from vklib.data import COLORS, SHAPES  # noqa: E402
 
 
 def bench_loss(device) -> None:
@@ -54,16 +54,16 @@ def bench_zero_shot(device) -> None:
     model = vc.create_tiny_clip(seed=0, device=device).eval()
     tok = vc.get_tokenizer()
     names = [f"{c} {s}" for c in COLORS for s in SHAPES]
-    templates = vc.scene_templates(positions=["in the centre"])  # 3 sizes x 5 backgrounds
+    templates = [t["template"] for t in vc.caption_templates(phrasings=["plain"], short=False)]  # 3 sizes x 5 backgrounds
     rows = {"open_clip build_zero_shot_classifier": median_time(lambda: oc_build(model, tok, names, templates,
                                                                                    device=device), repeat=3, device=device),
             "vklib build_zero_shot_classifier": median_time(lambda: vc.build_zero_shot_classifier(
                 model, tok, names, templates), repeat=3, device=device)}
     report(f"zero-shot classifier, {len(names)} classes x {len(templates)} templates, tiny CLIP, {device}", rows,
            baseline="open_clip build_zero_shot_classifier")
-    images = vc.scenes_to_tensor(make_scenes(2048, size=48, seed=0).images, model).to(device)
+    images = vc.scenes_to_tensor(vc.make_caption_scenes(2048, seed=0).images, model).to(device)
     seconds = median_time(lambda: vc.encode_images(model, images, batch_size=512), repeat=3, device=device)
-    print(f"  image encoding (tiny CLIP, 48 x 48): {images.shape[0] / seconds:,.0f} images/s on {device}")
+    print(f"  image encoding (tiny CLIP, 32 x 32): {images.shape[0] / seconds:,.0f} images/s on {device}")
 
 
 if __name__ == "__main__":

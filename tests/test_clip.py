@@ -244,94 +244,168 @@ def test_tiny_model_is_a_registered_open_clip_model(tiny):
     model, _ = tiny
     assert vc.TINY_NAME in open_clip.list_models()
     assert isinstance(model, open_clip.CLIP)
-    assert model.visual.image_size == (48, 48)
-    assert model.context_length == 32  # the scene captions need at most 14 tokens
+    assert type(model.visual).__name__ == "ModifiedResNet"
+    assert model.visual.image_size == 32
+    assert model.context_length == 32  # the captions and prompts need at most 13 tokens
     n_params = sum(p.numel() for p in model.parameters())
-    assert 2_000_000 < n_params < 5_000_000
-    # the same seed gives the same weights; another seed does not
+    assert n_params == 4_563_161 and model.token_embedding.weight.numel() == 49408 * 64
+    assert sum(p.numel() for p in model.visual.parameters()) == 1_327_832
+    # the same seed gives the same weights; another seed does not; the global RNG is left alone
+    state = torch.random.get_rng_state()
     again = vc.create_tiny_clip(seed=0)
     other = vc.create_tiny_clip(seed=1)
-    torch.testing.assert_close(again.visual.proj, model.visual.proj)
-    assert not torch.equal(other.visual.proj, model.visual.proj)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    torch.testing.assert_close(again.visual.attnpool.c_proj.weight, model.visual.attnpool.c_proj.weight)
+    assert not torch.equal(other.visual.attnpool.c_proj.weight, model.visual.attnpool.c_proj.weight)
+    g = torch.Generator().manual_seed(5)
+    a = vc.create_tiny_clip(seed=g)
+    b = vc.create_tiny_clip(seed=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(a.visual.conv1.weight, b.visual.conv1.weight)
+    with pytest.raises(TypeError, match="seed must be"):
+        vc.create_tiny_clip(seed=1.5)
+    with pytest.raises(TypeError, match="seed must be"):
+        vc.create_tiny_clip(seed=None)
+
+
+def test_register_does_not_touch_private_tables_and_checks_configs():
+    import copy
+
+    cfg = copy.deepcopy(vc.TINY_CONFIG)
+    cfg["text_cfg"]["layers"] = 1
+    assert vc.register_tiny_clip("vklib-test-variant", cfg) == "vklib-test-variant"
+    assert "vklib-test-variant" in open_clip.list_models()
+    assert open_clip.get_model_config("vklib-test-variant")["text_cfg"]["layers"] == 1
+    with pytest.raises(TypeError, match="dict"):
+        vc.register_tiny_clip("x", [1, 2])
+    with pytest.raises(ValueError, match="missing"):
+        vc.register_tiny_clip("x", {"embed_dim": 8})
+    with pytest.raises(ValueError, match="other than"):
+        vc.register_tiny_clip("another-name")
 
 
 def test_tiny_config_file_equals_the_package_constant():
     import json
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "data" / "clip" / "vklib-tiny.json"
-    assert json.loads(path.read_text()) == vc.TINY_CONFIG
+    from vklib.resources import data_path
+
+    assert json.loads(data_path("clip", "vklib-tiny.json").read_text()) == vc.TINY_CONFIG
 
 
-def test_tokenizer_and_model_work_offline(monkeypatch, tiny):
+def test_tokenizer_unchanged_and_model_works_offline(monkeypatch, tiny):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     tok = vc.get_tokenizer()
-    tokens = tok(["a small red circle at the top left on a striped background", "a dog"])
+    tokens = tok(["a small red circle on a striped background", "a dog"])
     assert tokens.shape == (2, 32) and tokens.dtype == torch.long
     assert tokens[1, :4].tolist() == [49406, 320, 1929, 49407]  # <start> a dog <end>
     assert int(tokens[1, 4:].abs().sum()) == 0  # zero padding
-    full = open_clip.tokenize(["a small red circle at the top left on a striped background", "a dog"])
+    full = open_clip.tokenize(["a small red circle on a striped background", "a dog"])
     assert full.shape == (2, 77)  # CLIP's context; the tiny model's tokenizer only pads less
     torch.testing.assert_close(tokens, full[:, :32])
     assert int(full[:, 32:].abs().sum()) == 0
+    # the vocabulary the chapter describes: 256 bytes, the same with </w>, 48,894 merges, 2 specials
+    bpe = open_clip.tokenizer._tokenizer
+    assert len(bpe.encoder) == 49408 == 2 * 256 + 48894 + 2
+    assert len(bpe.bpe_ranks) == 48894
+    assert bpe.encoder["<start_of_text>"] == 49406 and bpe.encoder["<end_of_text>"] == 49407
     model, _ = tiny
-    from vklib.data import make_scenes
-
-    scenes = make_scenes(3, size=48, seed=0)
+    scenes = vc.make_caption_scenes(3, seed=0)
     with torch.no_grad():
         out = model(vc.scenes_to_tensor(scenes.images, model), tok(scenes.captions))
     assert out["image_features"].shape == (3, 64) and out["text_features"].shape == (3, 64)
     torch.testing.assert_close(out["image_features"].norm(dim=1), torch.ones(3))
     assert float(out["logit_scale"]) == pytest.approx(1 / 0.07, rel=1e-5)
+    f = vc.tower_features(model, vc.scenes_to_tensor(scenes.images, model), batch_size=2)
+    assert f.shape == (3, 512)
+    with pytest.raises(TypeError, match="ModifiedResNet"):
+        vc.tower_features(type("ViTLike", (), {"visual": torch.nn.Identity()})(), torch.zeros(1, 3, 32, 32))
+    with pytest.raises((TypeError, ValueError)):
+        vc.tower_features(model, torch.zeros(3, 32, 32))
 
 
-def test_scene_templates():
-    from vklib.data import BACKGROUNDS, POSITIONS, SIZES
+def test_longest_prompt_fits_the_context():
+    from vklib.data import COLORS, SHAPES
 
-    all_templates = vc.scene_templates()
-    assert len(all_templates) == len(SIZES) * len(POSITIONS) * len(BACKGROUNDS) == 135
-    assert all_templates[0] == "a small {} at the top left on a plain background"
-    assert all_templates[-1] == "a large {} at the bottom right on a gradient background"
-    assert len(set(all_templates)) == 135
-    # a template filled with a class name is a caption the scene generator can write
-    from vklib.data import make_scenes
+    tok = vc.get_tokenizer()
+    texts = [t["template"].format(f"{c} {s}") for t in vc.caption_templates() for c in COLORS for s in SHAPES]
+    assert int((tok(texts) != 0).sum(1).max()) == 13
 
-    s = make_scenes(1, size=48, seed=3)
-    a = s.attributes(0)
-    filled = vc.scene_templates(sizes=[a["size"]], positions=[a["position"]], backgrounds=[a["background"]])
-    assert vc.format_prompts([f"{a['color']} {a['shape']}"], filled) == [a["caption"]]
+
+def test_caption_templates_and_phrasings():
+    from vklib.data import BACKGROUNDS
+
+    info = vc.caption_templates()
+    assert len(info) == 3 + len(vc.PHRASINGS) * len(vc.CAPTION_SIZES) * len(BACKGROUNDS) == 78
+    assert [t["group"] for t in info[:3]] == ["short"] * 3
+    assert info[3]["template"] == "a small {} on a plain background"
+    assert len({t["template"] for t in info}) == 78
+    # a caption template filled with a class name is a caption the scene generator writes
+    s = vc.make_caption_scenes(20, seed=3, phrasings=None)
+    for i in range(20):
+        a = s.attributes(i)
+        t = vc.caption_templates(phrasings=[a["phrasing"]], sizes=[a["size"]], backgrounds=[a["background"]],
+                                 short=False)[0]["template"]
+        assert t.format(f"{a['color']} {a['shape']}") == a["caption"]
+    assert vc.phrase("thing first", thing="red star", size="small", background="plain") == \
+        "red star, small, on a plain background"
     with pytest.raises(ValueError, match="size must be one of"):
-        vc.scene_templates(sizes=["huge"])
+        vc.caption_templates(sizes=["huge"])
     with pytest.raises(ValueError, match="at least one"):
-        vc.scene_templates(backgrounds=[])
+        vc.caption_templates(backgrounds=[])
     with pytest.raises(TypeError, match="the string"):
-        vc.scene_templates(positions="at the top")
+        vc.caption_templates(phrasings="photo")
+    with pytest.raises(ValueError, match="phrasing must be one of"):
+        vc.phrase("poem", thing="a", size="small", background="plain")
+
+
+def test_caption_scenes():
+    from vklib.data import COLORS, SHAPES
+
+    s = vc.make_caption_scenes(60, seed=1, exclude=[("red", "star")], phrasings=None)
+    assert s.images.shape == (60, 32, 32, 3) and s.images.dtype == np.float32
+    assert 0.0 <= s.images.min() and s.images.max() <= 1.0
+    assert not np.any((s.colors == list(COLORS).index("red")) & (s.labels == SHAPES.index("star")))
+    np.testing.assert_array_equal(s.pairs, s.colors * 6 + s.labels)
+    assert len(set(s.phrasings.tolist())) > 1
+    # large shapes: at least 18 % of the side as circumradius, so the masks are big
+    assert s.masks.sum(axis=(1, 2)).min() > 0.03 * 32 * 32
+    # scene i depends only on (seed, i)
+    np.testing.assert_array_equal(vc.make_caption_scenes(5, seed=1, exclude=[("red", "star")],
+                                                         phrasings=None).images, s.images[:5])
+    assert len(s[2:5]) == 3
+    # holding out all but one colour per shape leaves exactly the held-out pairs
+    keep = {("red", "star")}
+    only = vc.make_caption_scenes(10, seed=0, shapes=["star"], exclude=[(c, "star") for c in COLORS if c != "red"])
+    assert set(zip([list(COLORS)[c] for c in only.colors], [SHAPES[k] for k in only.labels])) == keep
+    with pytest.raises(ValueError, match="noise"):
+        vc.make_caption_scenes(2, noise=0.5)
+    with pytest.raises(TypeError):
+        vc.make_caption_scenes(2.0)
+    with pytest.raises(ValueError, match="max_distractors"):
+        vc.make_caption_scenes(2, max_distractors=-1)
+    with pytest.raises(ValueError, match="no colour"):
+        vc.make_caption_scenes(2, shapes=["star"], exclude=[(c, "star") for c in COLORS])
 
 
 def test_scenes_to_tensor():
-    from vklib.data import make_scenes
-
-    img = make_scenes(2, size=48, seed=0).images
+    img = vc.make_caption_scenes(2, seed=0).images
     x = vc.scenes_to_tensor(img)
-    assert x.shape == (2, 3, 48, 48)
+    assert x.shape == (2, 3, 32, 32)
     np.testing.assert_array_equal(x.permute(0, 2, 3, 1).numpy(), img)
     x = vc.scenes_to_tensor(img, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
     np.testing.assert_allclose(x[0, 1].numpy(), (img[0, :, :, 1] - 0.5) / 0.25, rtol=1e-6)
     model = vc.create_tiny_clip(seed=0)
-    with pytest.raises(ValueError, match="48 x 48"):
-        vc.scenes_to_tensor(make_scenes(1, size=32).images, model)
+    with pytest.raises(ValueError, match="32 x 32"):
+        vc.scenes_to_tensor(vc.make_caption_scenes(1, size=48).images, model)
     with pytest.raises(TypeError, match="NumPy"):
-        vc.scenes_to_tensor(torch.zeros(1, 48, 48, 3))
+        vc.scenes_to_tensor(torch.zeros(1, 32, 32, 3))
     with pytest.raises(ValueError, match="C = 3"):
-        vc.scenes_to_tensor(np.zeros((1, 48, 48), np.float32))
+        vc.scenes_to_tensor(np.zeros((1, 32, 32), np.float32))
 
 
 def test_training_lowers_the_loss():
-    from vklib.data import make_scenes
-
     torch.set_num_threads(min(2, torch.get_num_threads()))
     model = vc.create_tiny_clip(seed=0)
-    scenes = make_scenes(32, size=48, seed=0)
+    scenes = vc.make_caption_scenes(32, seed=0)
     tokens = vc.get_tokenizer()(scenes.captions)
     images = vc.scenes_to_tensor(scenes.images, model)
     # 32 pairs seen 20 times each: the model must at least memorise them
@@ -345,6 +419,79 @@ def test_training_lowers_the_loss():
         vc.train_clip(model, tokens[:10], images, progress=False)
     with pytest.raises(ValueError, match="batch_size must be at most"):
         vc.train_clip(model, tokens, images, batch_size=33, progress=False)
+
+
+def test_logit_scale_is_clipped_at_the_maximum():
+    model = vc.create_tiny_clip(seed=0)
+    scenes = vc.make_caption_scenes(16, seed=0)
+    tokens = vc.get_tokenizer()(scenes.captions)
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(99.9))
+    history = vc.train_clip(model, tokens, vc.scenes_to_tensor(scenes.images, model), epochs=3, batch_size=8,
+                            lr=0.5, warmup=1, max_logit_scale=100.0, progress=False)
+    assert max(history.logit_scale) <= 100.0 + 1e-4
+
+
+# ---------------------------------------------------------------------------- metrics
+
+
+def test_attribute_accuracies_hand_computed():
+    # pred/true as 6 * colour + shape: (0,0)/(0,0) right; (1,1)/(0,1) shape only;
+    # (2,1)/(2,1) right; (0,2)/(1,2) shape only -> colour 2/4, shape 4/4, pair 2/4
+    out = vc.attribute_accuracies([0, 7, 13, 2], [0, 1, 13, 8], n_shapes=6)
+    assert out == {"colour_acc": 0.5, "shape_acc": 1.0, "shape_acc_given_colour": 1.0, "pair_acc": 0.5}
+    # colour right but shape wrong in one of two
+    out = vc.attribute_accuracies(torch.tensor([6, 7]), torch.tensor([6, 8]))
+    assert out == {"colour_acc": 1.0, "shape_acc": 0.5, "shape_acc_given_colour": 0.5, "pair_acc": 0.5}
+    # no colour right: shape given colour is undefined
+    out = vc.attribute_accuracies([0], [6])
+    assert out["colour_acc"] == 0.0 and out["shape_acc"] == 1.0 and math.isnan(out["shape_acc_given_colour"])
+    # a constant prediction is right only on its own class
+    out = vc.attribute_accuracies([0, 0, 0], [0, 1, 6])
+    assert out["pair_acc"] == pytest.approx(1 / 3) and out["shape_acc"] == pytest.approx(2 / 3)
+
+
+def test_shape_confusion_hand_computed():
+    c = vc.shape_confusion([0, 1, 1, 8], [0, 0, 1, 2], n_shapes=6)
+    expected = np.zeros((6, 6), np.int64)
+    expected[0, 0] = expected[0, 1] = expected[1, 1] = expected[2, 2] = 1
+    np.testing.assert_array_equal(c, expected)
+    assert c.sum() == 4
+
+
+def test_metrics_bad_input():
+    with pytest.raises(TypeError, match="integer"):
+        vc.attribute_accuracies([0.5, 1.0], [0, 1])
+    with pytest.raises(ValueError, match="same length"):
+        vc.attribute_accuracies([0, 1], [0])
+    with pytest.raises(ValueError, match="at least one"):
+        vc.attribute_accuracies([], [])
+    with pytest.raises(ValueError, match=">= 0"):
+        vc.attribute_accuracies([-1], [0])
+    with pytest.raises(ValueError, match="1-D"):
+        vc.attribute_accuracies([[0]], [[0]])
+    with pytest.raises((TypeError, ValueError)):
+        vc.attribute_accuracies([0], [0], n_shapes=0)
+    with pytest.raises((TypeError, ValueError)):
+        vc.attribute_accuracies(None, [0])
+    with pytest.raises(ValueError, match="same length"):
+        vc.shape_confusion([0, 1], [0])
+
+
+def test_linear_probe_separable_and_bad_input():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 20)
+    x = np.eye(3)[y] * 5 + rng.normal(scale=0.1, size=(60, 3))
+    out = vc.linear_probe(x, y, x, y, shots=(1, 4, "all"), seed=0)
+    assert set(out) == {"1", "4", "all"} and out["all"] == 1.0 and out["4"] == 1.0
+    # random features and labels: near chance (1/3), far from perfect
+    noise = rng.normal(size=(600, 8))
+    yy = rng.integers(0, 3, 600)
+    assert vc.linear_probe(noise[:300], yy[:300], noise[300:], yy[300:], shots=("all",))["all"] < 0.5
+    with pytest.raises(ValueError, match="at least 30"):
+        vc.linear_probe(x, y, x, y, shots=(30,))
+    with pytest.raises(ValueError, match="same length"):
+        vc.linear_probe(x[:10], y, x, y)
 
 
 # ------------------------------------------------------------------ pretrained switch

@@ -57,7 +57,7 @@ def attribute_accuracies(pred, true, *, n_shapes: int = 6) -> dict[str, float]:
 
     Examples
     --------
-    >>> attribute_accuracies([0, 7, 13, 2], [0, 1, 13, 8], n_shapes=6)
+    >>> attribute_accuracies([0, 7, 13, 3], [0, 1, 13, 8], n_shapes=6)
     {'colour_acc': 0.5, 'shape_acc': 0.75, 'shape_acc_given_colour': 1.0, 'pair_acc': 0.5}
     """
     pred, true = _as_labels(pred, "pred"), _as_labels(true, "true")

@@ -5,26 +5,29 @@
 ``open_clip.add_model_config``, so every open_clip tool works on it:
 
 * image tower: CLIP's own ResNet variant (open_clip's ``ModifiedResNet``, the tower of the
-  paper's RN50), shrunk: a three-convolution stem, one bottleneck block in each of four
-  stages (widths 16, 32, 64, 128, output 512 channels), and attention pooling whose output
-  projection maps to the joint space. On 48 x 48 images the last stage is a single cell
-  that sees the whole image;
-* text tower: a causal transformer over open_clip's BPE tokens (vocabulary 49,408, so
+  paper's RN50), shrunk to CPU size: a stem of three 3 x 3 convolutions (8, 8 and 16
+  channels, the first with stride 2) and a 2 x 2 average pool, then one bottleneck block in
+  each of four stages (outputs 64, 128, 256 and 512 channels; stages 2-4 halve the grid by
+  average pooling), then attention pooling: the 512-d mean of the last grid is the query,
+  and its output projection maps to the joint space. On 32 x 32 images the last grid is a
+  single cell, which sees the whole image. 1.33 M parameters, 0.82 M of them in the
+  attention pooling; its features before the projection (512-d) are what
+  :func:`vklib.clip.metrics.tower_features` returns for linear probes;
+* text tower: a causal transformer over open_clip's BPE tokens (49,408 ids, so
   open_clip's own tokenizer works unchanged), width 64, 2 layers of 4 heads, pooled at
   the end-of-text token. Its context is 32 tokens instead of CLIP's 77: the longest
-  scene caption is 17 tokens with the start and end markers.
+  caption or prompt of :mod:`vklib.clip.captions` is 13 tokens with the start and end markers.
   ``open_clip.get_tokenizer("vklib-tiny")`` reads the context length from the config
   and pads (or truncates) to 32;
 * a joint 64-dimensional embedding and the learnable logit scale, initialised to 1 / 0.07.
 
-About 4.6 M parameters, 3.2 M of them the token-embedding table. Nothing is downloaded:
+About 4.56 M parameters, 3.16 M of them the token-embedding table. Nothing is downloaded:
 the weights start random (``pretrained=None``) and the tokenizer's vocabulary ships
 inside open_clip.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import tempfile
@@ -35,8 +38,7 @@ import torch
 
 from ..checks import check_image
 
-__all__ = ["TINY_NAME", "TINY_CONFIG", "register_tiny_clip", "create_tiny_clip", "get_tokenizer", "scenes_to_tensor",
-           "scene_templates"]
+__all__ = ["TINY_NAME", "TINY_CONFIG", "register_tiny_clip", "create_tiny_clip", "get_tokenizer", "scenes_to_tensor"]
 
 TINY_NAME = "vklib-tiny"
 
@@ -163,49 +165,3 @@ def scenes_to_tensor(images, model=None, *, mean=None, std=None) -> torch.Tensor
     std = torch.tensor((1.0, 1.0, 1.0) if std is None else std, dtype=torch.float32).view(1, 3, 1, 1)
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).permute(0, 3, 1, 2)
     return (x - mean) / std
-
-
-def scene_templates(*, sizes=None, positions=None, backgrounds=None) -> list[str]:
-    """Prompt templates shaped like the scene captions, one per combination of the nuisance attributes.
-
-    ``"a {size} {} {position} on a {background} background"`` for every size, position and
-    background given (default: all of :data:`vklib.data.SIZES`, :data:`~vklib.data.POSITIONS`
-    and :data:`~vklib.data.BACKGROUNDS`), sizes outermost, then positions, then backgrounds.
-    The ``{}`` is where :func:`vklib.clip.zero_shot.format_prompts` puts a class name such as
-    ``"red star"``. Averaging the text embeddings over these templates (prompt ensembling)
-    marginalises the attributes that the class name leaves out.
-
-    Parameters
-    ----------
-    sizes, positions, backgrounds : sequence of str, keyword-only, optional
-        Subsets of the names in :mod:`vklib.data`, in the order wanted.
-
-    Returns
-    -------
-    list of str, length ``len(sizes) * len(positions) * len(backgrounds)``
-
-    Raises
-    ------
-    ValueError
-        An unknown name or an empty list.
-
-    Examples
-    --------
-    >>> scene_templates(sizes=["small"], positions=["at the top"], backgrounds=["plain", "striped"])
-    ['a small {} at the top on a plain background', 'a small {} at the top on a striped background']
-    """
-    from ..checks import check_in
-    from ..data import BACKGROUNDS, POSITIONS, SIZES
-
-    chosen = []
-    for name, values, options in (("sizes", sizes, tuple(SIZES)), ("positions", positions, POSITIONS),
-                                  ("backgrounds", backgrounds, BACKGROUNDS)):
-        values = options if values is None else values
-        if isinstance(values, str):
-            raise TypeError(f"{name} must be a list of names, got the string {values!r}")
-        if len(values) == 0:
-            raise ValueError(f"{name} must hold at least one name, got an empty {type(values).__name__}")
-        for v in values:
-            check_in(v, name[:-1], options)
-        chosen.append(list(values))
-    return [f"a {z} {{}} {p} on a {b} background" for z in chosen[0] for p in chosen[1] for b in chosen[2]]
