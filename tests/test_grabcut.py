@@ -630,7 +630,7 @@ def test_interpret_exercises_name_the_misconception(question, variable, wrong, p
     source = _cell_defining(f'questions.check("{question}", {variable})')
     cell = [c for c in _chapter_cells() if c.source == source][0]
     assert {"check", "interpret"} <= set(cell.metadata["tags"])
-    answer = _exec_cell(_cell_defining(f"{variable} = "))[variable]  # the solution cell
+    answer = _exec_cell(_cell_defining(f"\n{variable} = "))[variable]  # the solution cell
     right = _exec_cell(f"result = {source.strip()}", questions=questions, **{variable: answer})["result"]
     assert right.passed and answer == "b"
     result = _exec_cell(f"result = {source.strip()}", questions=questions, **{variable: wrong})["result"]
@@ -641,7 +641,7 @@ def test_interpret_exercises_name_the_misconception(question, variable, wrong, p
 
 
 def test_failed_scenes_do_not_improve_with_more_iterations():
-    """Exercise 5's feedback: more iterations do not remove the kept background."""
+    """Exercise 6's feedback: more iterations do not remove the kept background."""
     from vklib.grabcut.experiment import error_rates, synthetic_set
 
     scenes = synthetic_set(12, seed=5)
@@ -657,7 +657,7 @@ def test_failed_scenes_do_not_improve_with_more_iterations():
 
 
 def test_kept_background_has_colours_not_seen_outside_the_rectangle():
-    """Exercise 5's answer: the wrongly kept pixels' colours are far from every colour outside the rectangle."""
+    """Exercise 6's answer: the wrongly kept pixels' colours are far from every colour outside the rectangle."""
     from vklib.grabcut.experiment import synthetic_set
 
     scenes = synthetic_set(12, seed=5)
@@ -744,3 +744,68 @@ def test_k_and_gamma_prose_quotes_the_printed_tables():
     k_means = dict(re.findall(r"K = (\d): \s*(\S+) ±", k_table))
     text = " ".join(_markdown_with("More components do not help here").split())
     assert f"{k_means['1']} % against {k_means['5']} %" in text
+
+
+def test_fit_gmm_rejects_nan_bad_labels_and_bad_eps():
+    z = np.random.default_rng(0).uniform(0, 255, (12, 3))
+    labels = np.arange(12) % 3
+    with pytest.raises(ValueError, match="NaN"):
+        fit_gmm(np.where(z > 250, np.nan, np.full_like(z, np.nan)), labels, 3)
+    with pytest.raises(ValueError, match="last axis of size 3"):
+        fit_gmm(z[:, :2], labels, 3)
+    with pytest.raises(ValueError, match="one entry per colour"):
+        fit_gmm(z, labels[:5], 3)
+    with pytest.raises(ValueError, match="0 .. k-1"):
+        fit_gmm(z, labels, 2)
+    with pytest.raises(TypeError, match="integer"):
+        fit_gmm(z, labels.astype(float), 3)
+    with pytest.raises(ValueError, match="eps"):
+        fit_gmm(z, labels, 3, eps=-1.0)
+    with pytest.raises(TypeError, match="numpy array"):
+        fit_gmm(None, labels, 3)
+    exact = fit_gmm(z.round().astype(np.uint8), labels, 3)  # integer colours are converted, not rescaled
+    np.testing.assert_allclose(exact.means, fit_gmm(z.round(), labels, 3).means)
+
+
+def test_experiment_helpers_reject_what_is_not_a_scene_set():
+    from vklib.grabcut.experiment import benchmark, error_rates, found_fractions, foregrounds, summarise
+
+    for fn in (foregrounds, error_rates, benchmark):
+        with pytest.raises(TypeError, match="SceneSet"):
+            fn([np.zeros((8, 8, 3))])
+    with pytest.raises(TypeError, match="SceneSet"):
+        found_fractions(None, np.zeros((1, 8, 8), bool))
+    with pytest.raises(ValueError, match="seeds >= 2"):
+        summarise(np.zeros(5))
+
+
+@pytest.mark.parametrize("wrong, phrase", [
+    (6.2991, "That is the flow with gamma = 2"),
+    (0.0, "Only the boundary became free"),
+    (40.94, "severs one t-link per pixel"),
+    (38.51, "more expensive label"),
+])
+def test_flow_prediction_names_the_misconception(wrong, phrase):
+    from vklib.grabcut import questions
+
+    source = _cell_defining('questions.check("flow without smoothness", flow_prediction)')
+    cell = [c for c in _chapter_cells() if c.source == source][0]
+    assert {"check", "interpret"} <= set(cell.metadata["tags"])
+    answer = _exec_cell(_cell_defining("flow_prediction = "))["flow_prediction"]
+    assert questions.check("flow without smoothness", answer).passed
+    result = questions.check("flow without smoothness", wrong)
+    assert not result.passed and phrase in repr(result)
+
+
+def test_flow_question_uses_the_chapters_six_pixel_graph():
+    from vklib.grabcut import plot as gcplot
+    from vklib.grabcut import questions
+
+    ns = _exec_cell(_cell_defining("tiny = np.array("), gcplot=gcplot)
+    cost_fg, cost_bg, weights = questions.six_pixel_costs()
+    np.testing.assert_array_equal(ns["cost_fg"], cost_fg)
+    np.testing.assert_array_equal(ns["cost_bg"], cost_bg)
+    np.testing.assert_array_equal(ns["tiny_w"], weights)
+    no_links = edmonds_karp(dense_capacities(cost_fg, cost_bg, 0 * weights), 6, 7)[0]
+    np.testing.assert_allclose(no_links, np.minimum(cost_fg, cost_bg).sum())
+    np.testing.assert_allclose(questions.flow_without_smoothness(), no_links)

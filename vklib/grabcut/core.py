@@ -35,7 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..checks import _describe, check_array, check_image, check_positive
-from .gmm import EPS, GMM, _component_costs, fit_gmm, kmeans
+from .gmm import EPS, GMM, _component_costs, _fit_gmm, kmeans
 from .graph import OFFSETS, _pair_views, compute_beta, nlink_weights, smoothness_energy
 
 __all__ = [
@@ -306,8 +306,8 @@ def grabcut(
     lam = 9.0 * gamma + 1.0  # > the summed n-links of any pixel: hard constraints always win
 
     if models is None:  # k-means start, as OpenCV's initGMMs
-        bg_gmm = fit_gmm(z[~alpha.ravel()], kmeans(z[~alpha.ravel()], n_components, rng=rng), n_components, eps=eps)
-        fg_gmm = fit_gmm(z[alpha.ravel()], kmeans(z[alpha.ravel()], n_components, rng=rng), n_components, eps=eps)
+        bg_gmm = _fit_gmm(z[~alpha.ravel()], kmeans(z[~alpha.ravel()], n_components, rng=rng), n_components, eps=eps)
+        fg_gmm = _fit_gmm(z[alpha.ravel()], kmeans(z[alpha.ravel()], n_components, rng=rng), n_components, eps=eps)
     else:
         bg_gmm, fg_gmm = models
         if not (isinstance(bg_gmm, GMM) and isinstance(fg_gmm, GMM)):
@@ -336,9 +336,9 @@ def grabcut(
         # (costs under the current mixtures), then each GMM is refitted to its pixels.
         # A label with no pixel keeps its model (its part of U is 0 whatever the model).
         if (~a).any():
-            bg_gmm = fit_gmm(z[~a], cost_bg[~a].argmin(axis=1), n_components, eps=eps)
+            bg_gmm = _fit_gmm(z[~a], cost_bg[~a].argmin(axis=1), n_components, eps=eps)
         if a.any():
-            fg_gmm = fit_gmm(z[a], cost_fg[a].argmin(axis=1), n_components, eps=eps)
+            fg_gmm = _fit_gmm(z[a], cost_fg[a].argmin(axis=1), n_components, eps=eps)
         cost_bg, cost_fg = costs(bg_gmm, fg_gmm)
         d_bg = cost_bg.min(axis=1).reshape(height, width)  # min_k D(z_n; alpha = 0, k)
         d_fg = cost_fg.min(axis=1).reshape(height, width)  # min_k D(z_n; alpha = 1, k)

@@ -146,15 +146,37 @@ def fit_gmm(z: np.ndarray, labels: np.ndarray, k: int, *, eps: float = EPS) -> G
 
     Parameters
     ----------
-    z : (N, 3) float64
-        Colours (8-bit units).
+    z : (N, 3) float or integer
+        Colours (8-bit units), N >= 1.
     labels : (N,) int
         Component index of every colour, in ``0 .. k-1``.
     k : int
         Number of components.
     eps : float
-        Covariance regulariser :math:`\\varepsilon`.
+        Covariance regulariser :math:`\\varepsilon` (>= 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``z`` not a finite real (N, 3) array (integer colours are converted unchanged),
+        ``labels`` not N integers in ``0 .. k-1``, ``k`` not a positive integer, or
+        ``eps`` negative or not finite.
     """
+    z = _colours(z)
+    check_positive(k, "k", integer=True)
+    check_array(labels, "labels", ndim=1, dtype="integer")
+    labels = np.asarray(labels)
+    if labels.shape[0] != z.shape[0]:
+        raise ValueError(f"labels must have one entry per colour ({z.shape[0]}), got {labels.shape[0]}")
+    if labels.min() < 0 or labels.max() >= k:
+        raise ValueError(f"labels must lie in 0 .. k-1 = {k - 1}, got values in [{labels.min()}, {labels.max()}]")
+    if not (isinstance(eps, (int, float, np.floating, np.integer)) and np.isfinite(eps) and eps >= 0):
+        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
+    return _fit_gmm(z, labels, k, eps=eps)
+
+
+def _fit_gmm(z: np.ndarray, labels: np.ndarray, k: int, *, eps: float = EPS) -> GMM:
+    """:func:`fit_gmm` without the input checks (for the inner loop of grabcut)."""
     n = z.shape[0]
     counts = np.bincount(labels, minlength=k).astype(np.float64)
     safe = np.maximum(counts, 1.0)

@@ -49,17 +49,21 @@ def show_mask_codes(image: np.ndarray, rect, masks: dict) -> None:
         Titles and masks to show after the initial one.
     """
     plt = _plt()
-    fig, axes = plt.subplots(1, 2 + len(masks), figsize=(3 * (2 + len(masks)), 3.4))
+    fig, axes = plt.subplots(1, 2 + len(masks), figsize=(3.2 * (2 + len(masks)), 3.4), layout="constrained")
     axes[0].imshow(image)
     _draw_rect(axes[0], rect)
-    axes[0].set_title("image and rectangle")
+    axes[0].set_title("image and rectangle", fontsize=10)
     cmap = plt.matplotlib.colors.ListedColormap(_CODE_COLOURS)
     shown = {"initial mask codes (trimap)": rect_to_mask(image.shape[:2], rect), **masks}
     for ax, (title, m) in zip(axes[1:], shown.items()):
         im = ax.imshow(m, cmap=cmap, vmin=-0.5, vmax=3.5)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9)
     _axes_in_pixels(axes)
-    fig.colorbar(im, ax=axes[1:], ticks=[0, 1, 2, 3], label="code: 0 BGD, 1 FGD, 2 PR_BGD, 3 PR_FGD")
+    for ax in axes[2:]:  # the same axes as their left neighbour: no room needed for their labels
+        ax.set_ylabel("")
+        ax.set_yticklabels([])
+    bar = fig.colorbar(im, ax=axes[1:], ticks=[0, 1, 2, 3], label="mask code")
+    bar.ax.set_yticklabels(["0 BGD", "1 FGD", "2 PR_BGD", "3 PR_FGD"])
     plt.show()
 
 
@@ -227,14 +231,13 @@ def show_iterations(image: np.ndarray, rect, result: GrabCutResult, iterations: 
     fig, axes = plt.subplots(1, 1 + len(iterations), figsize=(3.4 * (1 + len(iterations)), 3.5),
                              gridspec_kw={"width_ratios": [1.4] + [1] * len(iterations)})
     steps = np.arange(1, n + 1)
-    axes[0].plot(steps, result.unary / 1e3, "o-", label="U (colour)")
+    axes[0].plot(steps, result.unary / 1e3, "o-", color="tab:blue")
     axes[0].set_xlabel("iteration")
-    axes[0].set_ylabel("U (thousands of nats)")
+    axes[0].set_ylabel("U, colour term (thousands of nats)", color="tab:blue")
     twin = axes[0].twinx()
-    twin.plot(steps, result.smoothness / 1e3, "s--", color="tab:orange", label="V (boundary)")
-    twin.set_ylabel("V (thousands)")
-    axes[0].set_title("the two parts of E")
-    axes[0].legend(handles=axes[0].lines + twin.lines, fontsize=8, loc="upper right")
+    twin.plot(steps, result.smoothness / 1e3, "s--", color="tab:orange")
+    twin.set_ylabel("V, boundary term (thousands of nats)", color="tab:orange")
+    axes[0].set_title("the two parts of E = U + V", fontsize=10)
     for ax, it in zip(axes[1:], iterations):
         fg = result.history[it]
         shown = image * (0.25 + 0.75 * fg[..., None])
@@ -248,7 +251,9 @@ def show_iterations(image: np.ndarray, rect, result: GrabCutResult, iterations: 
         ax.set_title(f"after iteration {it + 1}" + (f": {flips} flipped" if it > 0 else ""), fontsize=10)
         ax.set_xlabel("x (pixels)")
         ax.set_ylabel("y (pixels)")
-    plt.tight_layout()
+    fig.suptitle("foreground bright, background dimmed; pixels that changed label since the previous "
+                 "iteration: magenta became foreground, cyan became background", fontsize=10)
+    plt.tight_layout(rect=(0, 0, 1, 0.92))
     plt.show()
 
 
