@@ -87,7 +87,8 @@ def noisy_ramp(x, noisy, curves, sigma_n):
     for (label, values), marker in zip(curves.items(), "os^v"):
         axes[1].plot(x, values, marker + "-", ms=3, label=label)
     axes[1].axhline(0, color="grey", lw=0.5)
-    axes[1].set(title="derivatives of the noisy ramp", xlabel="x (pixels)", ylabel="intensity / pixel")
+    axes[1].set(title="differences of the noisy ramp", xlabel="x (pixels)",
+                ylabel="intensity / pixel (second: / pixel²)")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     plt.show()
