@@ -46,9 +46,9 @@ HELD_OUT = (("red", "star"), ("orange", "circle"), ("yellow", "cross"),
             ("green", "square"), ("blue", "triangle"), ("purple", "diamond"))
 
 #: The full run's settings (``--quick`` divides the scenes by 4 and uses one epoch less).
-SETTINGS = {"n_train": 12000, "epochs": 6, "batch_size": 128, "lr": 2e-3, "warmup": 30, "n_heldout": 600,
-            "n_seen_test": 1200, "shots": [1, 4, 16, 64], "shape_shots": [64, 1000], "supervised_epochs": [6, 10], "train_seed_offset": 100, "heldout_seed": 500,
-            "seen_test_seed": 501}
+SETTINGS = {"n_train": 8000, "epochs": 5, "batch_size": 128, "lr": 2e-3, "warmup": 30, "n_heldout": 600,
+            "n_seen_test": 900, "shots": [1, 4, 16, 64], "shape_shots": [64, 400], "supervised_epochs": [5, 10],
+            "train_seed_offset": 100, "heldout_seed": 500, "seen_test_seed": 501}
 
 
 def classnames() -> list[str]:
@@ -263,8 +263,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     settings = dict(SETTINGS)
     if args.quick:
-        settings.update(n_train=settings["n_train"] // 4, n_heldout=300, n_seen_test=600, epochs=settings["epochs"] - 1, shots=[1, 4, 16, 32],
-                        shape_shots=[64, 400], supervised_epochs=[settings["epochs"] - 1])
+        settings.update(n_train=settings["n_train"] // 4, n_heldout=300, n_seen_test=600, epochs=settings["epochs"] - 1,
+                        shots=[1, 4, 16, 32], shape_shots=[64, 200], supervised_epochs=[settings["epochs"] - 1])
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     start = time.perf_counter()
     jobs = [("clip", s, settings, None) for s in args.seeds]
