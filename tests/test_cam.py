@@ -227,13 +227,15 @@ def _corr(a, b):
 @pytest.fixture(scope="module")
 def scene_setup():
     """The shipped model when it is there (a realistic case), else a randomised SceneCNN."""
-    from vklib.cam.model import WEIGHTS_DIR, load_scene_cnn
+    from vklib.cam.model import load_scene_cnn
     from vklib.data import make_scenes
 
     scenes = make_scenes(6, seed=5)
     x = torch.from_numpy(scenes.images.transpose(0, 3, 1, 2).copy())
-    if (WEIGHTS_DIR / "scene_cnn.json").exists():
+    try:
         return load_scene_cnn(), x
+    except FileNotFoundError:
+        pass
     torch.manual_seed(0)
     model = SceneCNN().eval()
     # Untrained weights would give near-uniform maps; give batch norm non-trivial statistics.
@@ -445,15 +447,10 @@ def test_cam_needs_pooled_layer(images):
 
 
 def test_shipped_model_loads_and_is_accurate():
-    from vklib.cam.model import WEIGHTS_DIR, load_scene_cnn
-
-    if not (WEIGHTS_DIR / "scene_cnn.json").exists():
-        pytest.skip("weights not trained yet (python -m vklib.experiments.cam_model)")
-    import json
-
+    from vklib.cam.model import load_scene_cnn, scene_cnn_meta
     from vklib.data import make_scenes
 
-    meta = json.loads((WEIGHTS_DIR / "scene_cnn.json").read_text())
+    meta = scene_cnn_meta()  # the shipped record, found by vklib.resources.data_path
     model = load_scene_cnn()
     assert meta["held_out_accuracy"] >= 0.90
     s = make_scenes(300, seed=2)  # the first 300 of the held-out scenes
@@ -568,3 +565,256 @@ def test_chapter_quotes_its_evaluation():
         assert paired(row, column) in prose, f"the chapter does not quote {row}: {paired(row, column)}"
     table = {line[:22].strip(): line[22:].split() for line in printed.splitlines()}
     assert f"{100 * float(table['Score-CAM'][2]):.1f} %" in prose  # the pointing game
+
+
+# ---------------------------------------------------------------- bad input the metrics once mishandled
+
+def test_blur_baseline_half_precision_cpu_is_fast_and_keeps_dtype():
+    """float16 CPU convolutions can take minutes: blur_baseline upcasts instead of hanging."""
+    import time
+
+    from vklib.cam import blur_baseline
+
+    x = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    start = time.perf_counter()
+    for dtype in (torch.float16, torch.bfloat16):
+        got = blur_baseline(x.to(dtype))
+        assert got.dtype == dtype and got.shape == x.shape
+        torch.testing.assert_close(got.float(), blur_baseline(x), atol=1e-2, rtol=0)
+    assert time.perf_counter() - start < 10.0
+    with pytest.raises(TypeError, match="float"):
+        blur_baseline((x * 255).to(torch.uint8))
+    with pytest.raises(ValueError, match="sigma"):
+        blur_baseline(x, sigma=0.0)
+
+
+def test_auc_integer_curves_do_not_wrap():
+    """uint8 sums would wrap at 256; integer curves are summed in float64."""
+    curve = torch.full((200,), 200, dtype=torch.uint8)
+    assert float(auc(curve)) == 200.0
+    torch.testing.assert_close(auc(torch.tensor([[True, False]])), torch.tensor([0.5], dtype=torch.float64))
+    with pytest.raises(TypeError, match="real"):
+        auc(torch.ones(3, dtype=torch.complex64))
+    with pytest.raises(ValueError, match="at least 2 points"):
+        auc(torch.tensor(1.0))
+
+
+def test_minmax_normalize_rejects_nan_and_inf():
+    maps = torch.rand(2, 4, 4, generator=torch.Generator().manual_seed(0))
+    for bad in (float("nan"), float("inf")):
+        m = maps.clone()
+        m[1, 2, 3] = bad
+        with pytest.raises(ValueError, match="NaN|infinite"):
+            minmax_normalize(m)
+    out = minmax_normalize(maps)  # finite maps: each in [0, 1], min 0 and max 1
+    assert torch.isfinite(out).all() and float(out.amin()) == 0.0 and float(out.amax()) == 1.0
+
+
+def test_grad_cam_weights_rejects_empty_maps_and_bad_types():
+    from vklib.cam import grad_cam_weights
+
+    with pytest.raises(ValueError, match="at least one position"):
+        grad_cam_weights(torch.zeros(1, 3, 0, 0))
+    with pytest.raises(ValueError, match="at least one position"):
+        grad_cam_weights(torch.zeros(1, 3, 4, 0))
+    with pytest.raises(ValueError, match=r"\(B, K, h, w\)"):
+        grad_cam_weights(torch.zeros(3, 4, 4))
+    with pytest.raises(TypeError, match="floating-point"):
+        grad_cam_weights(torch.zeros(1, 3, 4, 4, dtype=torch.int64))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        grad_cam_weights(np.zeros((1, 3, 4, 4)))
+
+
+# ---------------------------------------------------------------- the chapter's equations and exercises
+
+def _chapter():
+    from pathlib import Path
+
+    import nbformat
+
+    return nbformat.read(Path(__file__).resolve().parents[1] / "chapters" / "04_cam.ipynb", as_version=4)
+
+
+def _latex_to_python(tex: str) -> str:
+    """Translate the few LaTeX constructs of the Grad-CAM++ equations into a Python expression."""
+    import re
+
+    names = {r"\mathrm{ReLU}": "relu", r"\bar A^k": "abar", "w_k^c": "w", "g^k_{ij}": "g",
+             r"\sum_{a,b} A^k_{ab}": "S", r"\,": " * ", "^": "**"}
+    for tex_name, py in names.items():
+        tex = tex.replace(tex_name, py)
+    while r"\frac" in tex:  # innermost-first is not needed: the arguments hold no \frac
+        tex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1) / (\2))", tex)
+    tex = re.sub(r"(\d)\s*\(", r"\1 * (", tex)          # "2 (g)**2" -> "2 * (g)**2"
+    tex = re.sub(r"\)\s*\(", r") * (", tex)
+    tex = re.sub(r"(\w)\s+(?=[A-Za-z(])", r"\1 * ", tex)  # "S * g" where LaTeX juxtaposes
+    return tex
+
+
+def test_grad_cam_pp_equations_in_the_chapter_match_the_code():
+    """Evaluate the two Grad-CAM++ equations exactly as the chapter prints them, and compare with
+    grad_cam_pp_weights: the general a_ij of Eq. 19, and the closed form for a GAP + linear network."""
+    import re
+
+    from vklib.cam import grad_cam_pp_weights
+
+    prose = "\n".join(c.source for c in _chapter().cells if c.cell_type == "markdown")
+    general = re.search(r"a\^\{kc\}_\{ij\} = (\\frac\{\(g\^k_\{ij\}\)\^2\}\{[^\n]*?\})\s*\n", prose)
+    closed = re.search(r"\\alpha_k\^c = (\\frac\{\\mathrm\{ReLU\}\(w_k\^c\)\}\{[^}]*\})", prose)
+    assert general and closed, "the chapter no longer prints the Grad-CAM++ equations in the tested form"
+    a_of = eval("lambda g, S: " + _latex_to_python(general.group(1)))  # noqa: S307 - our own text
+    alpha_of = eval("lambda w, abar, relu: " + _latex_to_python(closed.group(1)))  # noqa: S307
+
+    gen = torch.Generator().manual_seed(0)
+    acts = torch.rand(2, 7, 5, 6, generator=gen, dtype=torch.float64) * 3
+    grads = torch.randn(2, 7, 5, 6, generator=gen, dtype=torch.float64)
+    s = acts.sum((2, 3), keepdim=True)
+    by_text = (a_of(grads, s) * torch.relu(grads)).sum((2, 3))
+    torch.testing.assert_close(by_text, grad_cam_pp_weights(acts, grads))
+
+    w = torch.randn(2, 7, generator=gen, dtype=torch.float64)  # GAP + linear: g = w / (hw) everywhere
+    gap_grads = (w / 30)[..., None, None].expand(2, 7, 5, 6)
+    by_text = alpha_of(w, acts.mean((2, 3)), torch.relu)
+    torch.testing.assert_close(by_text, grad_cam_pp_weights(acts, gap_grads))
+    assert not torch.allclose(30 * by_text, grad_cam_pp_weights(acts, gap_grads))  # hw times too large fails
+
+
+def test_max_pool_prediction_feedback_names_the_misconception():
+    from vklib.cam.questions import MAX_POOL_OPTIONS, check_max_pool_prediction
+
+    assert check_max_pool_prediction("a")
+    assert check_max_pool_prediction(" A ")
+    wrong = {"b": "confuses the gradient at one position with the channel's weight",
+             "c": "w_k^c / (hw), not w_k^c", "d": "does not enter the weight"}
+    for option, phrase in wrong.items():
+        result = check_max_pool_prediction(option)
+        assert not result and phrase in result.message, (option, result.message)
+    assert set(MAX_POOL_OPTIONS) == {"a", "b", "c", "d"}
+    assert not check_max_pool_prediction(...) and not check_max_pool_prediction("e")
+
+
+def test_chapter_lists_the_max_pool_options_as_the_check_knows_them():
+    from vklib.cam.questions import MAX_POOL_OPTIONS
+
+    prose = "\n".join(c.source for c in _chapter().cells if c.cell_type == "markdown")
+    for key, text in MAX_POOL_OPTIONS.items():
+        assert f'`"{key}"`: {text.split(":")[0]}' in prose, key
+
+
+def test_max_pool_answer_is_what_the_network_does():
+    """Option "a" is right: with global max pooling Grad-CAM's weights are CAM's divided by hw."""
+    import copy
+
+    model = TinyGAP(k=6).eval()
+    model_max = copy.deepcopy(model)
+
+    class MaxPooled(nn.Module):
+        def __init__(self, base):
+            super().__init__()
+            self.conv, self.relu, self.fc = base.conv, base.relu, base.fc
+
+        def forward(self, x):
+            return self.fc(self.relu(self.conv(x)).amax(dim=(2, 3)))
+
+    net = MaxPooled(model_max).eval()
+    x = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    cam, grad = CAM(net, net.relu, fc=net.fc), GradCAM(net, net.relu)
+    torch.testing.assert_close(cam(x, targets=1), grad(x, targets=1), atol=1e-6, rtol=0)
+    torch.testing.assert_close(grad.weights * 256, cam.weights, atol=1e-6, rtol=1e-5)
+
+
+def _check_cells():
+    return [c for c in _chapter().cells if c.cell_type == "code" and "check" in c.metadata.get("tags", [])
+            and "interpret" not in c.metadata.get("tags", [])]
+
+
+def test_every_case_of_every_check_rejects_zero_and_identity_answers():
+    """Run each check cell with check() recorded, then feed each case alone to an all-zero answer and
+    to an identity answer: every single case must fail both."""
+    import copy
+    import re
+
+    import vklib.cam as vc
+    from vklib import exercises
+    from vklib.cam.model import load_scene_cnn
+
+    recorded = []
+    namespace = {"torch": torch, "np": np, "vc": vc, "device": torch.device("cpu"), "model": load_scene_cnn()}
+    real_check = exercises.check
+    try:
+        exercises.check = lambda learner, reference, cases, **kw: recorded.append((reference, list(cases), kw))
+        for cell in _check_cells():
+            for learner in re.findall(r"check\((\w+),", cell.source):
+                namespace.setdefault(learner, None)  # the learner is replaced below
+            exec(cell.source, namespace)  # noqa: S102 - the chapter's own cells
+    finally:
+        exercises.check = real_check
+    assert len(recorded) == len(_check_cells()) >= 4
+
+    for reference, cases, kw in recorded:
+        def zero(*args, reference=reference):  # the reference's shape and dtype, all zeros
+            out = reference(*copy.deepcopy(args))
+            return torch.zeros_like(out) if torch.is_tensor(out) else np.zeros_like(out)
+
+        def identity(*args):
+            return args[0]
+
+        for case in cases:
+            args = case if isinstance(case, tuple) else (case,)
+            for answer in (zero, identity):
+                result = real_check(answer, reference, [args if len(args) > 1 else args[0]], **kw)
+                assert not result, (reference.__name__, answer.__name__, case)
+
+
+def _printed(marker: str) -> str:
+    """The printed output of the chapter's code cell whose output contains ``marker``."""
+    for cell in _chapter().cells:
+        if cell.cell_type == "code":
+            text = "".join(o.get("text", "") for o in cell.get("outputs", []))
+            if marker in text:
+                return text
+    raise AssertionError(f"no cell printed {marker!r}")
+
+
+def test_chapter_quotes_what_its_cells_print():
+    """Every number the prose states about the layers, the channels and the fading path is the one
+    the cell above it printed."""
+    import re
+
+    prose = "\n".join(c.source for c in _chapter().cells if c.cell_type == "markdown").replace("−", "-")
+
+    layer4 = _printed("Grad-CAM at features.4")
+    line = next(ln for ln in layer4.splitlines() if "features.4" in ln)
+    median, largest, corr = re.search(r"median ([\d.]+), largest ([\d.]+); median correlation ([\d.]+)", line).groups()
+    assert f"differs by {median} of\nthe map's range" in prose and f"worst scene by {largest}" in prose
+    assert f"median correlation {corr}" in prose
+
+    fc = _printed("overrated by the gradient")
+    k_rank, k_cic = re.search(r"overrated by the gradient\s+channel\s+\d+: gradient weight rank\s+(\d+)/256, "
+                              r"CIC ([-+][\d.]+)", fc).groups()
+    best = re.search(r"largest CIC\s+channel\s+\d+: .*CIC ([-+][\d.]+)", fc).group(1)
+    r_med, r_low = re.search(r"median over 50 scenes ([-\d.]+), lowest ([-\d.]+)", fc).groups()
+    n_bad, n_all, n_scenes = re.search(r"CIC <= 0: (\d+) of (\d+), on (\d+) of 50", fc).groups()
+    assert f"the {k_rank}th largest gradient weight" in prose and f"scores {k_cic} against" in prose
+    assert f"raises the logit by {best}" in prose
+    assert f"median of {r_med} across the 50 scenes (lowest {r_low})" in prose
+    assert f"{n_bad} of {n_all} belong" in prose and f"on {n_scenes} of the 50" in prose
+
+    path = _printed("median logit")
+    rows = [ln.split() for ln in path.splitlines()[1:] if ln.strip()]
+    first, last = rows[0], rows[-1]
+    assert first[0] == "0.0" and last[0] == "1.0"
+    assert f"({first[3]} and {first[4]} of its final size" in prose
+    assert f"rises from {first[1]} to {last[1]}" in prose
+    assert all(r[2] == "1.000" for r in rows)  # "the same at every s" at features[-1]
+
+    table = _printed("Paired differences")
+    rows = {ln[:22].strip(): ln[22:].split() for ln in table.splitlines()}
+    ins = sorted(rows[m][1] for m in ("Grad-CAM", "Grad-CAM++", "Score-CAM"))
+    assert f"AUCs of {ins[0]} to {ins[-1]}" in prose
+    assert f"against\n{rows['random map'][1]} for a random map" in prose
+    assert f"blurred true mask ({rows['true mask (blurred)'][1]})" in prose
+    assert f"{rows['random map'][0]} for a random map and {rows['true mask (blurred)'][0]} for the mask" in prose
+    assert f"against {rows['true mask (blurred)'][3]} for the" in prose
+    steps = re.search(r"(\d+) steps of (\d+) pixels", table)
+    assert f"steps of {steps.group(2)} pixels" in prose

@@ -68,14 +68,46 @@ def upsample(maps: torch.Tensor, size: tuple[int, int], *, align_corners: bool =
 def minmax_normalize(maps: torch.Tensor, *, dims: int = 2) -> torch.Tensor:
     """Map each of the last-``dims``-dimensional maps to [0, 1]: :math:`(M - \\min M) / (\\max M - \\min M)`.
 
-    A constant map (max = min) becomes all zeros instead of dividing by zero.
+    Parameters
+    ----------
+    maps : torch.Tensor
+        ``(..., h, w)`` (for ``dims=2``) floating-point maps, any range.
+    dims : int, keyword-only
+        How many trailing dimensions form one map.
+
+    Returns
+    -------
+    torch.Tensor
+        The same shape and dtype, each map in [0, 1]. A constant map (max = min) becomes all
+        zeros instead of dividing by zero.
+
+    Raises
+    ------
+    ValueError
+        If a map holds NaN or an infinite value (one NaN would make the whole map NaN:
+        every pixel is divided by the NaN range), or if its range overflows the dtype.
     """
     flat = maps.flatten(-dims)
     lo = flat.amin(dim=-1, keepdim=True)
     hi = flat.amax(dim=-1, keepdim=True)
+    span = hi - lo
+    if not bool(torch.isfinite(span).all()):
+        what = "NaN" if bool(torch.isnan(span).any()) else "an infinite value (or a range that overflows)"
+        raise ValueError(f"minmax_normalize: a map contains {what}; every pixel of it would become NaN. "
+                         "Expected finite maps")
+    return _minmax(flat, lo, span).view_as(maps)
+
+
+def _minmax(flat: torch.Tensor, lo: torch.Tensor, span: torch.Tensor) -> torch.Tensor:
     # A constant map has M - min M = 0 everywhere, so any positive divisor gives 0.
-    span = (hi - lo).clamp_min(torch.finfo(flat.dtype).tiny)
-    return ((flat - lo) / span).view_as(maps)
+    return (flat - lo) / span.clamp_min(torch.finfo(flat.dtype).tiny)
+
+
+def minmax_normalize_unchecked(maps: torch.Tensor) -> torch.Tensor:
+    """:func:`minmax_normalize` of ``(..., h, w)`` maps known to be finite (no host sync, for inner loops)."""
+    flat = maps.flatten(-2)
+    lo = flat.amin(dim=-1, keepdim=True)
+    return _minmax(flat, lo, flat.amax(dim=-1, keepdim=True) - lo).view_as(maps)
 
 
 class BaseCAM:

@@ -12,8 +12,20 @@ __all__ = ["GradCAM", "grad_cam_weights"]
 def grad_cam_weights(grads: torch.Tensor) -> torch.Tensor:
     r"""Selvaraju et al., Eq. 1: :math:`\alpha_k^c = \frac{1}{Z}\sum_{i,j} \partial y^c / \partial A^k_{ij}`.
 
-    ``grads``: ``(B, K, h, w)`` gradients of the class logit w.r.t. the layer. Returns ``(B, K)``.
+    ``grads``: ``(B, K, h, w)`` floating-point gradients of the class logit w.r.t. the layer,
+    with ``h, w >= 1``. Returns ``(B, K)``. Raises ``TypeError`` for a non-tensor or a
+    non-float dtype and ``ValueError`` for another number of dimensions or an empty map
+    (whose mean would be NaN).
     """
+    if not torch.is_tensor(grads):
+        raise TypeError(f"grads must be a torch.Tensor (B, K, h, w), got {type(grads).__name__}")
+    if not grads.is_floating_point():
+        raise TypeError(f"grads must be a floating-point tensor, got dtype {grads.dtype}")
+    if grads.ndim != 4:
+        raise ValueError(f"grads must be (B, K, h, w), got shape {tuple(grads.shape)}")
+    if grads.shape[2] == 0 or grads.shape[3] == 0:
+        raise ValueError(f"grads must have at least one position (h, w >= 1) to average over, "
+                         f"got shape {tuple(grads.shape)}")
     return grads.mean(dim=(2, 3))
 
 

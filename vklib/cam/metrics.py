@@ -18,6 +18,7 @@ from torch import nn
 from vklib.checks import check_array, check_in, check_positive
 
 from .base import check_images
+from .score_cam import inference_copy
 from .targets import class_scores, resolve_targets
 
 __all__ = ["deletion_insertion_curves", "auc", "pointing_game", "energy_pointing_game",
@@ -25,7 +26,17 @@ __all__ = ["deletion_insertion_curves", "auc", "pointing_game", "energy_pointing
 
 
 def blur_baseline(images: torch.Tensor, *, sigma: float = 4.0) -> torch.Tensor:
-    """A Gaussian-blurred copy of ``(B, C, H, W)`` images: the insertion canvas (Petsiuk et al.)."""
+    r"""A Gaussian-blurred copy of ``(B, C, H, W)`` images: the insertion canvas (Petsiuk et al.).
+
+    Separable convolution with the sampled Gaussian :math:`g(x) \propto \exp(-x^2 / 2\sigma^2)`,
+    :math:`|x| \le 3\sigma`, normalised to sum 1, with replicated borders. Returns the
+    images' shape, dtype and device. float16 and bfloat16 images are blurred in float32 and
+    cast back (PyTorch's CPU convolution in half precision can take minutes on a small batch).
+    """
+    check_images(images)
+    sigma = check_positive(sigma, "sigma")
+    if images.dtype in (torch.float16, torch.bfloat16):
+        return blur_baseline(images.float(), sigma=sigma).to(images.dtype)
     radius = int(3 * sigma)
     x = torch.arange(-radius, radius + 1, device=images.device, dtype=images.dtype)
     g = torch.exp(-0.5 * (x / sigma) ** 2)
@@ -59,7 +70,8 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
 
     and the model's softmax probability of the target class is recorded. All
     :math:`B (T + 1)` images go through the model in batches of ``chunk_size`` on the
-    images' device.
+    images' device, scored by :func:`~vklib.cam.score_cam.inference_copy` of the model (the
+    same function up to float rounding; ``model`` itself is not changed).
 
     Parameters
     ----------
@@ -99,6 +111,9 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
     elif tuple(baseline.shape) != tuple(images.shape):
         raise ValueError(f"baseline must have the images' shape {tuple(images.shape)}, got {tuple(baseline.shape)}")
     start, source = (images, baseline) if mode == "deletion" else (baseline, images)
+    # The B (T + 1) changed images are scored by an inference copy of the model (batch norm
+    # folded, ReLUs in place): the same function up to float rounding, in less time.
+    scorer = inference_copy(model)
     with torch.no_grad():
         if targets is None:
             targets = model(images).argmax(dim=1)
@@ -116,16 +131,27 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
             i, t = flat // (steps + 1), flat % (steps + 1)
             changed = (rank[i] < counts[t][:, None]).view(-1, 1, h, w)
             x = torch.where(changed, source[i], start[i])
-            probs[s : s + len(flat)] = class_scores(model(x), targets[i], score="probability").to(probs.dtype)
+            probs[s : s + len(flat)] = class_scores(scorer(x), targets[i], score="probability").to(probs.dtype)
     return probs.view(b, steps + 1)
 
 
 def auc(curve: torch.Tensor) -> torch.Tensor:
-    r"""Area under ``(..., T + 1)`` curves sampled at :math:`t/T`, :math:`t = 0..T` (trapezoidal rule)."""
+    r"""Area under ``(..., T + 1)`` curves sampled at :math:`t/T`, :math:`t = 0..T` (trapezoidal rule).
+
+    .. math:: \mathrm{AUC} = \frac{1}{T} \Big(\sum_{t=0}^{T} p_t - \frac{p_0 + p_T}{2}\Big)
+
+    Floating-point curves keep their dtype. Integer or bool curves (e.g. counts) are
+    converted to float64 first, so the sum cannot wrap around; the values are not rescaled.
+    Complex curves are rejected (``TypeError``).
+    """
     if not torch.is_tensor(curve):
         raise TypeError(f"curve must be a torch.Tensor, got {type(curve).__name__}")
-    if curve.shape[-1] < 2:
-        raise ValueError(f"a curve needs at least 2 points, got {curve.shape[-1]}")
+    if curve.is_complex():
+        raise TypeError(f"curve must hold real numbers, got dtype {curve.dtype}")
+    if not curve.is_floating_point():
+        curve = curve.to(torch.float64)  # uint8 sums would wrap around at 256
+    if curve.ndim == 0 or curve.shape[-1] < 2:
+        raise ValueError(f"a curve needs at least 2 points, got shape {tuple(curve.shape)}")
     steps = curve.shape[-1] - 1
     return (curve.sum(-1) - 0.5 * (curve[..., 0] + curve[..., -1])) / steps
 

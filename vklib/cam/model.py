@@ -15,10 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["SceneCNN", "WEIGHTS_DIR", "load_scene_cnn", "load_resnet50", "preprocess_imagenet"]
-
-#: Where the training script writes ``scene_cnn.pt`` and ``scene_cnn.json``.
-WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "data" / "cam"
+__all__ = ["SceneCNN", "scene_cnn_meta", "load_scene_cnn", "load_resnet50", "preprocess_imagenet"]
 
 
 def _block(c_in: int, c_out: int, *, kernel: int = 3, stride: int = 1) -> nn.Sequential:
@@ -59,22 +56,46 @@ class SceneCNN(nn.Module):
         return self.fc(self.pool(a).flatten(1))
 
 
-def load_scene_cnn(directory: str | Path | None = None, *, device=None) -> SceneCNN:
-    """The trained :class:`SceneCNN` in eval mode, its weights verified by SHA-256.
+def _weights_dir(directory: str | Path | None) -> Path:
+    if directory is not None:
+        return Path(directory)
+    from vklib.resources import data_path
 
-    Reads ``scene_cnn.json`` (SHA-256 and held-out accuracy written by the training
-    script) and ``scene_cnn.pt`` from ``directory`` (default :data:`WEIGHTS_DIR`).
+    try:
+        return data_path("cam", "scene_cnn.json").parent
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{error}; or run `python -m vklib.experiments.cam_model` "
+                                "(a few minutes on a CPU) to train the weights") from None
+
+
+def scene_cnn_meta(directory: str | Path | None = None) -> dict:
+    """The training record ``scene_cnn.json`` of the shipped weights, as a dict.
+
+    Keys include ``sha256``, ``widths``, ``num_classes``, ``held_out_accuracy`` and
+    ``held_out`` (``{"n", "seed", "size"}`` of the held-out scenes). ``directory``
+    defaults to the book's shipped ``data/cam`` (found by :func:`vklib.resources.data_path`).
     """
-    from vklib.pretrained import load_state_dict
-
-    directory = Path(WEIGHTS_DIR if directory is None else directory)
+    directory = _weights_dir(directory)
     meta_path = directory / "scene_cnn.json"
     if not meta_path.exists():
         raise FileNotFoundError(
             f"no trained weights in {directory}: run `python -m vklib.experiments.cam_model` "
             "(a few minutes on a CPU) to train them"
         )
-    meta = json.loads(meta_path.read_text())
+    return json.loads(meta_path.read_text())
+
+
+def load_scene_cnn(directory: str | Path | None = None, *, device=None) -> SceneCNN:
+    """The trained :class:`SceneCNN` in eval mode, its weights verified by SHA-256.
+
+    Reads ``scene_cnn.json`` (SHA-256 and held-out accuracy written by the training
+    script, see :func:`scene_cnn_meta`) and ``scene_cnn.pt`` from ``directory`` (default:
+    the book's shipped ``data/cam``, found by :func:`vklib.resources.data_path`).
+    """
+    from vklib.pretrained import load_state_dict
+
+    directory = _weights_dir(directory)
+    meta = scene_cnn_meta(directory)
     model = SceneCNN(num_classes=meta["num_classes"], widths=tuple(meta["widths"]))
     model.load_state_dict(load_state_dict(directory / meta["weights"], sha256=meta["sha256"]))
     model.eval()

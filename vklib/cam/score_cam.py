@@ -12,7 +12,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from vklib.checks import check_in, check_positive
 
-from .base import BaseCAM, check_images, interpolation_matrix, minmax_normalize, upsample
+from .base import BaseCAM, check_images, interpolation_matrix, minmax_normalize, minmax_normalize_unchecked, upsample
 from .targets import class_scores
 
 __all__ = ["ScoreCAM", "channel_masks", "masked_scores", "channel_increase_of_confidence", "fold_batchnorm",
@@ -273,7 +273,8 @@ class ScoreCAM(BaseCAM):
                                     dtype=flat.dtype)
 
         def masks_of(sel):
-            return minmax_normalize(rows @ flat[sel] @ cols.T)  # s(Up(A^k)), Eq. 5 / Algorithm 1
+            # s(Up(A^k)), Eq. 5 / Algorithm 1 (the activations come from finite images)
+            return minmax_normalize_unchecked(rows @ flat[sel] @ cols.T)
 
         # A constant channel has a constant upsampled map, hence an all-zero mask. (When the
         # input is smaller than the layer, a non-constant channel may still give an all-zero

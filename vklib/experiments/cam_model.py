@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vklib.cam.model import WEIGHTS_DIR, SceneCNN
+from vklib.cam.model import SceneCNN
 from vklib.data import SHAPES, make_scenes
 
 TRAIN_SEED_BASE = 1000
@@ -100,8 +100,13 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--held-out", type=int, default=2000)
-    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: the shipped data/cam, found by vklib.resources.data_path)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        from vklib.resources import data_path
+
+        args.out = data_path("cam")
     model, info = train(epochs=args.epochs, per_epoch=args.per_epoch, batch_size=args.batch_size, lr=args.lr,
                         seed=args.seed, threads=args.threads, n_held_out=args.held_out)
     args.out.mkdir(parents=True, exist_ok=True)
