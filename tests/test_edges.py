@@ -729,6 +729,7 @@ def test_plot_functions_draw(monkeypatch):
     P.nms_diagram()
     P.f1_against_noise([0.0, 0.1], np.random.default_rng(0).random((3, 2, 2)), ["sobel", "Canny 2"], title="t")
     P.image_row([(image, "a", "gray", 0, 1)] * 3, ncols=2)
+    P.image_row([(image, "a", "RdBu_r", -1, 1, "intensity"), (image, "b", "gray", 0, 1, None)])
 
 
 # --------------------------------------------------------------------------------------
@@ -796,7 +797,9 @@ def test_chapter_prints_measured_agreement_not_booleans():
     assert "[[ 2  0  2]\n [ 0 -8  0]\n [ 2  0  2]]" in out["5c1e0d2a"]
     assert "[[2, 0, 2], [0, -8, 0], [2, 0, 2]]" in text["b81fccdb"]
     pairs = [line for line in out["50734c89"].splitlines() if "largest |difference|" in line]
-    assert len(pairs) == 10 and all("< 1e-13" in line for line in pairs)
+    assert len(pairs) == 11 and all("< 1e-13" in line for line in pairs)
+    assert {"sobel (g_x) vs cv2.Sobel", "sobel (g_y) vs cv2.Sobel"} <= {line[:40].strip() for line in pairs}
+    assert "$g_x$ with `dx=1, dy=0` and $g_y$ with `dx=0, dy=1`" in text["b81fccdb"]
     assert all("True" not in o and "False" not in o for o in (out["1766e4d3"], out["50734c89"]))
     sizes = [float(line.rsplit("up to", 1)[1].strip(" )")) for line in pairs]
     assert 14.5 <= max(sizes) < 15.5 and "values up to about 15" in text["b35d8ff3"]
@@ -828,3 +831,19 @@ def test_chapter_frequency_text_matches_the_figure_and_hides_the_exercise_answer
 
 def text_of(nb, cell_id):
     return next(c.source for c in nb.cells if c.id == cell_id)
+
+
+def test_chapter_canny_border_claims_match_the_printed_table():
+    nb, text, out = _chapter()
+    rows = [line.split() for line in out["b4d9649b"].splitlines()]
+    rows = [r for r in rows if len(r) == 6 and r[1].lstrip("-").isdigit()]
+    assert [r[0] for r in rows] == ["astronaut", "camera", "chelsea", "coffee", "coins", "rocket", "brick", "page"]
+    count, farthest, mirror, mirror_farthest, changed = np.array([[int(v) for v in r[1:]] for r in rows]).T
+    prose = " ".join(text["34e39b6e"].split())
+    assert f"{count.min()} to {count.max()} per photograph" in prose and count.min() > 0
+    assert f"none farther than {farthest.max()} pixels from the image border" in prose
+    assert f"only {mirror.min()} to {mirror.max()} per photograph remain" in prose
+    assert "all in the second ring of pixels (farthest 1)" in prose
+    assert set(mirror_farthest[mirror > 0]) == {1} and set(mirror_farthest[mirror == 0]) == {-1}
+    assert "changes no pixel on any of them (last column)" in prose and not changed.any()
+    assert "changes no pixel" not in text["767c4ef3"]  # stated only after the table prints it

@@ -41,14 +41,20 @@ def _plt():
 
 
 def image_row(panels, *, suptitle: str | None = None, ncols: int | None = None, size: float = 3.5):
-    """Images side by side. ``panels``: (image, title, cmap, vmin, vmax) tuples (cmap None for RGB)."""
+    """Images side by side.
+
+    ``panels``: (image, title, cmap, vmin, vmax) tuples (cmap None for RGB), or
+    (image, title, cmap, vmin, vmax, colorbar_label) to draw a colour bar with that label.
+    """
     plt = _plt()
     ncols = ncols or len(panels)
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False)
-    for ax, (img, title, cmap, vmin, vmax) in zip(axes.ravel(), panels):
-        ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
+    for ax, (img, title, cmap, vmin, vmax, *bar) in zip(axes.ravel(), panels):
+        shown = ax.imshow(img, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set(title=title, **_PIXELS)
+        if bar and bar[0]:
+            fig.colorbar(shown, ax=ax, fraction=0.046, label=bar[0])
     for ax in axes.ravel()[len(panels):]:
         ax.axis("off")
     if suptitle:
@@ -122,8 +128,9 @@ def frequency_gains(kernels):
               xlim=(0, np.pi), ylim=(0, 1.6))
     across.set(title="across it (ω_x = π/2)", xlabel="ω_y (radians / pixel)", ylabel="amplitude gain",
                xlim=(0, np.pi), ylim=(0, 1.6))
+    along.legend(fontsize=8, loc="lower center")  # the ideal |ω_x| line leaves through the top
+    across.legend(fontsize=8, loc="upper right")
     for ax in (along, across):
-        ax.legend(fontsize=8, loc="upper right")
         ax.grid(alpha=0.3)
     fig.tight_layout()
     plt.show()
@@ -197,7 +204,8 @@ def nms_diagram(gx: float = 1.0, gy: float = 0.45):
         q = sign * step
         ax.plot([sign, sign], [0, sign], color="C0", lw=3, alpha=0.5)  # from the axis to the diagonal neighbour
         ax.plot(*q, "s", color="C0", ms=8)
-        ax.annotate(name, q, xytext=(8 * sign, -10 * sign), textcoords="offset points", color="C0")
+        ax.annotate(name, q, xytext=(8 * sign, -10 * sign), textcoords="offset points", color="C0",
+                    ha="left" if sign > 0 else "right")  # away from the blue segment through q
     ax.annotate("p", (0, 0), xytext=(-12, -10), textcoords="offset points")
     ax.annotate("gradient", tuple(0.5 * step), xytext=(-10, 12), textcoords="offset points", color="C3")
     ax.set(xlim=(-1.6, 1.6), ylim=(1.6, -1.6), aspect="equal", xlabel="x (column offset)", ylabel="y (row offset)",
