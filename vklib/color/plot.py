@@ -208,20 +208,25 @@ def plot_wavelength(wavelength: float, rgb_cmfs: tuple, xyz_cmfs: tuple) -> Any:
 
     w = float(wavelength)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
-    for ax, (lam, bars), names, title in ((axes[0], rgb_cmfs, "r̄ḡb̄", "CIE 1931 RGB CMFs"),
-                                          (axes[1], xyz_cmfs, "x̄ȳz̄", "CIE 1931 XYZ CMFs")):
+    for ax, (lam, bars), names, title in ((axes[0], rgb_cmfs, ("r̄", "ḡ", "b̄"), "CIE 1931 RGB CMFs"),
+                                          (axes[1], xyz_cmfs, ("x̄", "ȳ", "z̄"), "CIE 1931 XYZ CMFs")):
         for k, colour in enumerate(_BAR_COLOURS):
-            ax.plot(lam, bars[:, k], color=colour)
+            ax.plot(lam, bars[:, k], color=colour, label=f"{names[k]}(λ)")
+        ax.legend(loc="upper right", fontsize=7, handlelength=1.2, labelspacing=0.2, borderpad=0.3)
         values = np.array([np.interp(w, lam, bars[:, k]) for k in range(3)])
         ax.axvline(w, color="black", lw=0.8)
         ax.axhline(0, color="grey", lw=0.5)
-        ax.set_title(f"{title}\n{names}({w:.0f} nm) = {np.round(values, 3)}", fontsize=8)
+        ax.set_title(f"{title}\n{''.join(names)}({w:.0f} nm) = {np.round(values, 3)}", fontsize=8)
         ax.set_xlabel("wavelength λ (nm)")
         ax.set_ylabel("tristimulus value (relative units)")
     plot_chromaticity_diagram(axes[2], resolution=128, labels=(), title=f"{w:.0f} nm on the diagram")
     x, y = wavelength_to_xy(w)
-    axes[2].plot(x, y, "o", ms=9, mfc="none", mec="black", mew=2)
-    axes[2].legend().remove()
+    axes[2].plot(x, y, "o", ms=9, mfc="none", mec="black", mew=2, label=f"{w:.0f} nm")
+    keep = [f"{w:.0f} nm", "E (1/3, 1/3)", "D65 (0.3127, 0.3290)", "sRGB gamut"]   # a compact key
+    lines = {h.get_label(): h for h in axes[2].get_lines()}
+    handles = [lines[label] for label in keep if label in lines]
+    axes[2].legend(handles=handles, loc="upper right", fontsize=6, handlelength=1.2, labelspacing=0.2,
+                   borderpad=0.3)
     fig.tight_layout()
     return fig
 

@@ -108,7 +108,11 @@ def hsv_solid_points(*, n_hue: int = 73, n_steps: int = 13, solid: str = "cylind
     solid : {'cylinder', 'hexcone'}, keyword-only
         ``'cylinder'``: the HSV coordinates themselves, ``(S cos H, S sin H, V)``.
         ``'hexcone'``: where those colours sit in the RGB cube, projected along its
-        grey diagonal: ``(R - (G + B)/2, (√3/2)(G - B), V)`` (Smith 1978).
+        grey diagonal: ``(R - (G + B)/2, (√3/2)(G - B), V)`` (Smith 1978). A colour then
+        lies the fraction ``C = max - min = S V`` (its chroma) of the way from the grey
+        axis to the hexagonal outline in its hue's direction; the Euclidean distance
+        from the axis is ``C`` only at the six primaries and secondaries (pure orange,
+        ``C = 1``, lies at distance √3/2 ≈ 0.866, on the edge between red and yellow).
 
     Returns
     -------
@@ -139,8 +143,10 @@ def plot_hsv_solids(fig: Any = None) -> Any:
 
     The same colours on both: in the cylinder the whole bottom disk (V = 0) is black
     and the radius S says nothing about how far a colour is from grey; in the hexcone
-    the distance from the grey axis is the chroma ``C = max - min = S V``, so the solid
-    narrows to a point at black and its cross-section is the hexagon of the RGB cube.
+    a colour lies the fraction ``C = max - min = S V`` (its chroma) of the way from the
+    grey axis to the hexagonal outline, in its hue's direction (not at Euclidean distance
+    ``C``: the outline is a hexagon, not a circle), so the solid narrows to a point at
+    black and its cross-section is the hexagon of the RGB cube.
 
     Returns
     -------
@@ -151,7 +157,7 @@ def plot_hsv_solids(fig: Any = None) -> Any:
     if fig is None:
         fig = plt.figure(figsize=(9.0, 4.2))
     titles = {"cylinder": "HSV as a cylinder: (S cos H, S sin H, V)",
-              "hexcone": "the hexcone: distance from grey = chroma S·V"}
+              "hexcone": "hexcone: chroma S·V = fraction of the way\nfrom the grey axis to the hexagonal edge"}
     for k, solid in enumerate(("cylinder", "hexcone")):
         ax = fig.add_subplot(1, 2, k + 1, projection="3d")
         for x, y, z, colours in hsv_solid_points(solid=solid):

@@ -8,7 +8,7 @@ typical wrong answer (:func:`vklib.exercises.check_value`,
 Examples
 --------
 >>> check("half the light", 0.5)
-✘ half the light: 0.5 is too low (the tolerance is ±0.015). Encoded sRGB values are not amounts of light: the transfer curve bends them, and code 0.5 gives only 0.214 of white's light.
+✘ half the light: 0.5 is too low (the tolerance is ±0.005). Encoded sRGB values are not amounts of light: the transfer curve bends them, and code 0.5 gives only 0.214 of white's light.
 >>> check("half the light", 0.735).passed
 True
 """
@@ -23,7 +23,7 @@ import numpy as np
 from ..exercises import CheckResult, check_choice, check_value
 from .srgb import linear_to_srgb, srgb_to_linear
 
-__all__ = ["half_light_code", "HALF_LIGHT_MISCONCEPTIONS", "METAMER_FEEDBACK", "QUESTIONS", "check"]
+__all__ = ["half_light_code", "HALF_LIGHT_ATOL", "HALF_LIGHT_MISCONCEPTIONS", "METAMER_FEEDBACK", "QUESTIONS", "check"]
 
 
 def half_light_code() -> float:
@@ -32,6 +32,12 @@ def half_light_code() -> float:
 
 
 _DECODED_HALF = float(srgb_to_linear(np.array(0.5)))
+_GAMMA_22 = 0.5 ** (1 / 2.2)      # 0.7297: the pure gamma-2.2 approximation
+_POWER_24 = 0.5 ** (1 / 2.4)      # 0.7492: the exponent 2.4 without the offset and the linear segment
+
+#: Tolerance of "half the light": two decimals of the true 0.7354 (0.74 passes), and tight enough
+#: that the pure power laws 0.730 and 0.749 fail and get their own message.
+HALF_LIGHT_ATOL = 0.005
 
 #: Typical wrong answers to "which code gives half of white's light" and the misconception behind each.
 HALF_LIGHT_MISCONCEPTIONS = MappingProxyType({
@@ -42,6 +48,12 @@ HALF_LIGHT_MISCONCEPTIONS = MappingProxyType({
     0.25: "Squaring is neither curve: decoding raises (C + 0.055)/1.055 to the power 2.4, and the question "
           "asks for the inverse, which raises to the power 1/2.4.",
     1.0: "Code 1 is white itself, all of its light; half the light needs a smaller code.",
+    _GAMMA_22: f"{_GAMMA_22:.3f} = 0.5^(1/2.2) is the pure power law with gamma 2.2, a common approximation "
+               "of sRGB; the exact curve (a power 2.4 with a scale and an offset, plus a linear segment "
+               "near black) gives a slightly higher code.",
+    _POWER_24: f"{_POWER_24:.3f} = 0.5^(1/2.4) takes the exponent 2.4 alone, without the scale and offset "
+               "(1.055 and 0.055) that join the power branch to the linear segment near black; with them "
+               "the curve is close to a gamma of 2.2 overall, and the code is lower.",
 })
 
 #: The options of "the two metamers under incandescent light (illuminant A)" and their feedback.
@@ -60,7 +72,8 @@ METAMER_FEEDBACK = MappingProxyType({
 
 
 def _half_light(answer: Any) -> CheckResult:
-    return check_value(answer, half_light_code(), rtol=0.02, misconceptions=dict(HALF_LIGHT_MISCONCEPTIONS),
+    return check_value(answer, half_light_code(), rtol=0.0, atol=HALF_LIGHT_ATOL,
+                       misconceptions=dict(HALF_LIGHT_MISCONCEPTIONS),
                        name="half the light")
 
 
@@ -79,7 +92,7 @@ def check(question: str, answer: Any) -> CheckResult:
     ----------
     question : str
         ``'half the light'`` (a number: the encoded sRGB value that gives half of
-        white's light, 2 % tolerance) or ``'metamers under A'`` (one of ``'a'``-``'d'``).
+        white's light, ±0.005) or ``'metamers under A'`` (one of ``'a'``-``'d'``).
     answer : float or str
         The learner's answer; ``None`` or ``...`` means "not answered yet".
 
