@@ -46,8 +46,8 @@ HELD_OUT = (("red", "star"), ("orange", "circle"), ("yellow", "cross"),
             ("green", "square"), ("blue", "triangle"), ("purple", "diamond"))
 
 #: The full run's settings (``--quick`` divides the scenes by 4 and uses one epoch less).
-SETTINGS = {"n_train": 8000, "epochs": 5, "batch_size": 128, "lr": 2e-3, "warmup": 30, "n_heldout": 600,
-            "n_seen_test": 900, "shots": [1, 4, 16, 64], "shape_shots": [64, 400], "supervised_epochs": [5, 10],
+SETTINGS = {"n_train": 6000, "epochs": 4, "batch_size": 128, "lr": 2e-3, "warmup": 20, "n_heldout": 600,
+            "n_seen_test": 900, "shots": [1, 4, 16, 64], "shape_shots": [64, 400], "supervised_epochs": [4, 12],
             "train_seed_offset": 100, "heldout_seed": 500, "seen_test_seed": 501}
 
 
