@@ -809,3 +809,24 @@ def test_flow_question_uses_the_chapters_six_pixel_graph():
     no_links = edmonds_karp(dense_capacities(cost_fg, cost_bg, 0 * weights), 6, 7)[0]
     np.testing.assert_allclose(no_links, np.minimum(cost_fg, cost_bg).sum())
     np.testing.assert_allclose(questions.flow_without_smoothness(), no_links)
+
+
+def test_beta_and_fit_exercises_every_case_can_fail():
+    from vklib.exercises import check
+
+    beta_cases = _exec_cell(_cell_defining("beta_cases = ").replace("check(my_beta", "(lambda *a, **k: None)(my_beta"),
+                            my_beta=compute_beta)["beta_cases"]
+    for case in beta_cases:
+        assert not check(lambda z: 0.0, compute_beta, [case]).passed
+        assert not check(lambda z: 2 * compute_beta(z), compute_beta, [case]).passed  # forgot the 1/2
+    fit_source = _cell_defining("fit_cases = ")
+    ns = _exec_cell(fit_source.replace("check(my_fit", "(lambda *a, **k: None)(my_fit"), my_fit=None)
+    for case in ns["fit_cases"]:
+        def zeros(z, labels, k, eps):
+            return np.zeros(k), np.zeros((k, 3)), np.zeros((k, 3, 3))
+
+        def no_eps(z, labels, k, eps):
+            return ns["reference_fit"](z, labels, k, 0.0)
+
+        assert not check(zeros, ns["reference_fit"], [case]).passed
+        assert not check(no_eps, ns["reference_fit"], [case]).passed
