@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 
-__all__ = ["scene_grid", "pair_counts", "training_curves", "logit_matrices", "similarity_grid",
+__all__ = ["scene_grid", "pair_counts", "training_curves", "logit_matrices", "similarity_grid", "clip_diagram", "photo_probabilities",
            "composition_bars", "shape_confusion_plot", "template_groups", "probe_curve"]
 
 
@@ -172,4 +172,52 @@ def probe_curve(shots, probe_mean, probe_sd, zero_shot_mean, zero_shot_sd, *, ch
     ax.set_ylim(0, 1)
     ax.set_title("Linear probe vs zero-shot (mean ± sd over seeds)")
     ax.legend(fontsize=8)
+    return fig
+
+
+def clip_diagram() -> np.ndarray:
+    """The book's sketch of CLIP's training (the N x N matrix of I_i . T_j), as an RGB image in [0, 1].
+
+    Returns
+    -------
+    (320, 320, 3) float32 array
+    """
+    plt = _plt()
+    fig = plt.figure(figsize=(4, 4), dpi=80)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+    ax.add_patch(plt.Rectangle((3.2, 8.2), 6.4, 1.2, color="#b7d7f0"))
+    ax.text(6.4, 8.8, "Text Encoder", ha="center", va="center", fontsize=12)
+    ax.add_patch(plt.Rectangle((0.2, 0.5), 1.2, 6.4, color="#f6c9a8"))
+    ax.text(0.8, 3.7, "Image Encoder", ha="center", va="center", rotation=90, fontsize=12)
+    for i in range(5):
+        for j in range(5):
+            ax.add_patch(plt.Rectangle((3.2 + 1.28 * j, 6.0 - 1.28 * i), 1.2, 1.2,
+                                       color="#7fb3e0" if i == j else "#e6e6e6"))
+            ax.text(3.8 + 1.28 * j, 6.6 - 1.28 * i, f"I{i + 1}.T{j + 1}", ha="center", va="center", fontsize=7)
+        ax.annotate("", xy=(3.1, 6.6 - 1.28 * i), xytext=(1.5, 6.6 - 1.28 * i), arrowprops={"arrowstyle": "->"})
+        ax.text(2.3, 6.85 - 1.28 * i, f"I{i + 1}", ha="center", fontsize=8)
+        ax.annotate("", xy=(3.8 + 1.28 * i, 7.3), xytext=(3.8 + 1.28 * i, 8.1), arrowprops={"arrowstyle": "->"})
+        ax.text(4.15 + 1.28 * i, 7.6, f"T{i + 1}", fontsize=8)
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(np.float32) / 255
+    plt.close(fig)
+    return rgb
+
+
+def photo_probabilities(photos, names, labels, probs):
+    """Photographs (top row) and the zero-shot probabilities over ``labels`` under each (bottom row)."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, len(photos), figsize=(13, 5.5), layout="constrained")
+    for k, (name, photo) in enumerate(zip(names, photos)):
+        axes[0, k].imshow(photo)
+        axes[0, k].set_title(f"skimage.data.{name}")
+        axes[0, k].axis("off")
+        axes[1, k].barh(range(len(labels)), probs[k])
+        axes[1, k].set_yticks(range(len(labels)), labels if k == 0 else [])
+        axes[1, k].invert_yaxis()
+        axes[1, k].set_xlabel("probability")
+    fig.suptitle("Pretrained CLIP ViT-B/32, zero-shot on scikit-image's photographs")
     return fig
