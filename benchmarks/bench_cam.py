@@ -10,6 +10,14 @@ last row times pytorch-grad-cam at its own default batch size, as most people ru
 Prints the time per image and the ratio on the CPU (and on CUDA when present), and checks
 that the maps match (correlation and max |difference|, with vklib's masks upsampled as
 pytorch-grad-cam does, align_corners=True).
+
+``--resnet resnet18`` (the default; ``resnet50`` or ``none`` also work) adds rows for a
+torchvision ResNet at ``--size`` pixels (224) explained at ``layer4`` (512 channels for
+ResNet-18, 2,048 for ResNet-50), with random weights seeded by ``--seed`` (no download) and
+batch norm given seeded, non-trivial running statistics: the convolution/batch-norm pairs
+sit inside residual blocks, wired by attribute, which vklib folds after tracing the model
+with ``torch.fx``. Each image costs one forward pass per channel, so ``--resnet-images``
+is 1 by default; time a run with ``--repeat 1`` first on a slow machine.
 """
 
 from __future__ import annotations
@@ -43,8 +51,96 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (1 by default: stable timings on a shared machine)")
+    parser.add_argument("--resnet", choices=["resnet18", "resnet50", "none"], default="resnet18")
+    parser.add_argument("--size", type=int, default=224, help="the ResNet's input size in pixels")
+    parser.add_argument("--resnet-images", type=int, default=1)
+    parser.add_argument("--resnet-repeat", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-scene-cnn", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if not args.skip_scene_cnn:
+        scene_cnn_rows(args)
+    if args.resnet != "none":
+        resnet_rows(args)
+
+
+def seeded_resnet(name: str, seed: int) -> torch.nn.Module:
+    """A torchvision ResNet with seeded random weights and non-trivial batch-norm statistics, in eval mode."""
+    import torchvision
+
+    torch.manual_seed(seed)
+    model = getattr(torchvision.models, name)(weights=None)
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                n = m.num_features
+                m.running_mean.copy_(torch.rand(n, generator=gen) * 0.4 - 0.2)
+                m.running_var.copy_(torch.rand(n, generator=gen) * 1.5 + 0.5)
+                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.bias.copy_(torch.rand(n, generator=gen) * 0.6 - 0.3)
+    return model.eval()
+
+
+def _min_corr(a, b) -> float:
+    return min(float(np.corrcoef(m.ravel(), t.ravel())[0, 1]) for m, t in zip(a, b))
+
+
+def resnet_rows(args) -> None:
+    """vklib's and pytorch-grad-cam's Score-CAM on a seeded torchvision ResNet at ``layer4``."""
+    from pytorch_grad_cam import ScoreCAM as PGCScoreCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    gen = torch.Generator().manual_seed(args.seed)
+    x_cpu = torch.rand(args.resnet_images, 3, args.size, args.size, generator=gen)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        model = seeded_resnet(args.resnet, args.seed).to(device)
+        x = x_cpu.to(device)
+        with torch.no_grad():
+            targets = [int(t) for t in model(x).argmax(1)]
+        ours = ScoreCAM(model, model.layer4, chunk_size=args.chunk, align_corners=True)
+        ours_unfused = ScoreCAM(model, model.layer4, chunk_size=args.chunk, align_corners=True, fuse=False)
+        theirs = PGCScoreCAM(model=model, target_layers=[model.layer4])
+        theirs.batch_size = args.chunk
+        pgc_targets = [ClassifierOutputTarget(t) for t in targets]
+
+        def run_theirs():
+            with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):  # its tqdm bars
+                return theirs(input_tensor=x, targets=pgc_targets)
+
+        runs = {"pytorch-grad-cam ScoreCAM": run_theirs, "vklib ScoreCAM": lambda: ours(x, targets=targets),
+                "vklib ScoreCAM, fuse=False": lambda: ours_unfused(x, targets=targets)}
+        times = {name: [] for name in runs}
+        cpu_times = {name: [] for name in runs}
+        maps = {}
+        for _ in range(args.resnet_repeat):  # alternate, keep each one's best round (the first is the warm-up too)
+            for name, fn in runs.items():
+                c0, t0 = time.process_time(), time.perf_counter()
+                out = fn()
+                if device == "cuda":
+                    torch.cuda.synchronize()
+                times[name].append(time.perf_counter() - t0)
+                cpu_times[name].append(time.process_time() - c0)
+                maps[name] = out.cpu().numpy() if torch.is_tensor(out) else out
+        channels = ours.activations.shape[1]
+        title = (f"Score-CAM, torchvision {args.resnet} (random seeded weights) at layer4, {channels} channels, "
+                 f"{args.size}x{args.size} inputs, chunk {args.chunk}, {len(x)} image(s), on {device}")
+        report(title, {n: min(t) / len(x) for n, t in times.items()}, baseline="pytorch-grad-cam ScoreCAM",
+               unit="s", per=" per image")
+        if device == "cpu":
+            report("  the same, process CPU time (best round)", {n: min(t) / len(x) for n, t in cpu_times.items()},
+                   baseline="pytorch-grad-cam ScoreCAM", unit="s", per=" per image")
+        theirs_maps = maps["pytorch-grad-cam ScoreCAM"]
+        for name in ("vklib ScoreCAM", "vklib ScoreCAM, fuse=False"):
+            print(f"  {name} vs pytorch-grad-cam maps: min correlation {_min_corr(maps[name], theirs_maps):.5f}, "
+                  f"max |difference| {np.abs(maps[name] - theirs_maps).max():.2e}")
+        theirs.activations_and_grads.release()
+
+
+def scene_cnn_rows(args) -> None:
+    """vklib's and pytorch-grad-cam's Score-CAM on the chapter's SceneCNN."""
     from pytorch_grad_cam import ScoreCAM as PGCScoreCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 

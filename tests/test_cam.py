@@ -818,3 +818,93 @@ def test_chapter_quotes_what_its_cells_print():
     assert f"against {rows['true mask (blurred)'][3]} for the" in prose
     steps = re.search(r"(\d+) steps of (\d+) pixels", table)
     assert f"steps of {steps.group(2)} pixels" in prose
+
+
+# ---------------------------------------------------------------- inference copies of standard networks
+
+def _seeded_resnet18():
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.copy_(torch.rand(m.num_features, generator=gen) * 0.4 - 0.2)
+                m.running_var.copy_(torch.rand(m.num_features, generator=gen) * 1.5 + 0.5)
+                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.bias.copy_(torch.rand(m.num_features, generator=gen) * 0.6 - 0.3)
+    return model.eval()
+
+
+def test_inference_copy_folds_the_batch_norms_inside_resnet_blocks():
+    """torchvision's blocks wire conv1/bn1 by attribute: the fx-traced folding finds all 20 pairs."""
+    from vklib.cam import fold_batchnorm, inference_copy
+
+    model = _seeded_resnet18()
+    seen = []
+    model.layer4.register_forward_hook(lambda mod, inp, out: seen.append(out))  # tracing must not call it
+    model.layer3[1].bn2.register_forward_hook(lambda mod, inp, out: seen.append(out))  # a hooked batch norm
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = model(x)
+    seen.clear()
+    for make in (fold_batchnorm, inference_copy):
+        fast = make(model)
+        assert fast is not model and not seen
+        # Every pair is folded but the hooked one (its hook must keep seeing the batch norm's output).
+        bns = [n for n, m in fast.named_modules() if isinstance(m, nn.BatchNorm2d)]
+        assert bns == ["layer3.1.bn2"]
+        with torch.no_grad():
+            torch.testing.assert_close(fast(x), expected, atol=1e-4, rtol=1e-4)
+        assert len(seen) == 2  # the copy keeps both hooks
+        seen.clear()
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) == 20  # the model is untouched
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    assert inference_copy(model).conv1.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_folding_leaves_shared_and_untraceable_modules_alone():
+    from vklib.cam import fold_batchnorm
+
+    class Shared(nn.Module):  # one conv/bn pair called twice: folding it would change both calls
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn, self.conv2, self.bn2 = nn.Conv2d(3, 3, 3, padding=1), nn.BatchNorm2d(3), \
+                nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            return self.bn2(self.conv2(self.bn(self.conv(self.bn(self.conv(x))))))
+
+    shared = Shared().eval()
+    folded = fold_batchnorm(shared)
+    assert isinstance(folded.bn, nn.BatchNorm2d) and isinstance(folded.bn2, nn.Identity)
+
+    class Branchy(nn.Module):  # data-dependent control flow: fx cannot trace it
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+            self.conv, self.bn = nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            y = self.body(x)
+            return self.bn(self.conv(y)) if y.sum() > 0 else y
+
+    branchy = Branchy().eval()
+    folded = fold_batchnorm(branchy)  # the Sequential pair only
+    assert isinstance(folded.body[1], nn.Identity) and isinstance(folded.bn, nn.BatchNorm2d)
+    x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), branchy(x), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(fold_batchnorm(shared)(x), shared(x), atol=1e-5, rtol=1e-5)
+
+
+def test_score_cam_on_resnet18_fused_equals_unfused():
+    model = _seeded_resnet18()
+    x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    fused = ScoreCAM(model, model.layer4, chunk_size=128)(x, targets=3)
+    plain = ScoreCAM(model, model.layer4, chunk_size=128, fuse=False)(x, targets=3)
+    assert _corr(fused, plain) >= 0.9999
+    torch.testing.assert_close(fused, plain, atol=2e-3, rtol=0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import collections
 import copy
 import itertools
 
 import torch
+import torch.fx as fx
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
@@ -29,11 +31,70 @@ def channel_masks(activations: torch.Tensor, size: tuple[int, int], *, align_cor
 
 
 def _foldable(module: nn.Module) -> list[int]:
+    """Indices ``i`` of an ``nn.Sequential`` whose ``Conv2d`` at ``i`` feeds the ``BatchNorm2d`` at ``i + 1``."""
     if not isinstance(module, nn.Sequential):
         return []
-    return [i for i in range(len(module) - 1)
-            if type(module[i]) is nn.Conv2d and type(module[i + 1]) is nn.BatchNorm2d
-            and not module[i].training and not module[i + 1].training and module[i + 1].running_mean is not None]
+    return [i for i in range(len(module) - 1) if _fusable(module[i], module[i + 1])]
+
+
+def _fusable(conv: nn.Module, bn: nn.Module) -> bool:
+    """A plain ``Conv2d`` and an eval-mode ``BatchNorm2d`` with running statistics, neither hooked."""
+    return (type(conv) is nn.Conv2d and type(bn) is nn.BatchNorm2d and not conv.training and not bn.training
+            and bn.running_mean is not None and bn.num_features == conv.out_channels
+            and not _hooked(conv) and not _hooked(bn))
+
+
+class _Tracer(fx.Tracer):
+    """``torch.fx`` tracer that enters submodules through ``forward``, so no module hook runs."""
+
+    def call_module(self, m, forward, args, kwargs):
+        path = self.path_of_module(m)
+        if self.is_leaf_module(m, path):
+            return self.create_proxy("call_module", path, args, kwargs)
+        return m.forward(*args, **kwargs)
+
+
+def _traced_pairs(model: nn.Module) -> list[tuple[str, str]] | None:
+    """``(conv, bn)`` module names where a convolution's output goes only into a batch norm.
+
+    Found by tracing ``model.forward`` symbolically with ``torch.fx`` (no tensor is computed,
+    no hook runs), so this also sees the pairs that a ``forward`` wires by attribute, e.g.
+    ``conv1``/``bn1`` inside torchvision's residual blocks. A module called more than once
+    is left alone (folding it would change its other calls too). ``None`` when the model
+    cannot be traced (data-dependent control flow, for example).
+    """
+    try:
+        graph = _Tracer().trace(model)
+    except Exception:  # noqa: BLE001 - any tracing failure: fall back to the Sequential rule
+        return None
+    modules = dict(model.named_modules())
+    calls = collections.Counter(node.target for node in graph.nodes if node.op == "call_module")
+    pairs = []
+    for node in graph.nodes:
+        if node.op != "call_module" or not node.args:
+            continue
+        source = node.args[0]
+        if not (isinstance(source, fx.Node) and source.op == "call_module"):
+            continue
+        if len(source.users) != 1 or calls[source.target] != 1 or calls[node.target] != 1:
+            continue
+        if _fusable(modules[source.target], modules[node.target]):
+            pairs.append((source.target, node.target))
+    return pairs
+
+
+def _conv_bn_pairs(model: nn.Module) -> list[tuple[str, str]]:
+    """The ``(conv, bn)`` pairs to fold: traced with ``torch.fx``, else those inside ``nn.Sequential``."""
+    pairs = _traced_pairs(model)
+    if pairs is not None:
+        return pairs
+    return [(f"{name}.{i}" if name else str(i), f"{name}.{i + 1}" if name else str(i + 1))
+            for name, seq in model.named_modules() for i in _foldable(seq)]
+
+
+def _replace(model: nn.Module, name: str, new: nn.Module) -> None:
+    parent, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, child, new)
 
 
 def _hooked(module: nn.Module) -> bool:
@@ -61,11 +122,10 @@ def _relus_to_run_in_place(module: nn.Module) -> list[int]:
     return found
 
 
-def _fold_in_place(model: nn.Module) -> None:
-    for seq in [m for m in model.modules() if _foldable(m)]:
-        for i in _foldable(seq):
-            seq[i] = fuse_conv_bn_eval(seq[i], seq[i + 1])
-            seq[i + 1] = nn.Identity()
+def _fold_in_place(model: nn.Module, pairs: list[tuple[str, str]]) -> None:
+    for conv, bn in pairs:
+        _replace(model, conv, fuse_conv_bn_eval(model.get_submodule(conv), model.get_submodule(bn)))
+        _replace(model, bn, nn.Identity())
 
 
 def _copy(model: nn.Module) -> nn.Module | None:
@@ -82,46 +142,54 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     :math:`\gamma (z - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` of the convolution's output
     :math:`z = W * x + b`, so it can be merged into the convolution's weights and bias
     (``torch.nn.utils.fusion.fuse_conv_bn_eval``): the same function up to float rounding,
-    one pass over the activations fewer. Only a ``Conv2d`` directly followed by a
-    ``BatchNorm2d`` inside an ``nn.Sequential`` is folded (the pairs a module's ``forward``
-    wires by attribute, e.g. torchvision's ``conv1``/``bn1``, are left alone); the batch
-    norm's slot gets an ``nn.Identity``. ``model`` itself is not changed; it is returned as
-    is when there is nothing to fold (or it cannot be copied). The copy keeps the model's
-    forward (pre-)hooks, so :func:`~vklib.cam.metrics.count_forward_passes` still counts
-    its passes.
+    one pass over the activations fewer. The pairs are found by tracing the model's
+    ``forward`` with ``torch.fx``: a ``Conv2d`` whose output goes only into a
+    ``BatchNorm2d``, wherever the ``forward`` wires them (inside an ``nn.Sequential`` or by
+    attribute, as ``conv1``/``bn1`` in torchvision's ResNet blocks); a model that cannot be
+    traced has its ``nn.Sequential`` pairs folded. Modules with hooks and modules called
+    more than once are left alone. The batch norm's slot gets an ``nn.Identity``.
+    ``model`` itself is not changed; it is returned as is when there is nothing to fold (or
+    it cannot be copied). The copy keeps the model's forward (pre-)hooks, so
+    :func:`~vklib.cam.metrics.count_forward_passes` still counts its passes.
     """
-    if not any(_foldable(m) for m in model.modules()):
+    pairs = _conv_bn_pairs(model)
+    if not pairs:
         return model
     folded = _copy(model)
     if folded is None:
         return model
-    _fold_in_place(folded)
+    _fold_in_place(folded, pairs)
     return folded
 
 
-def inference_copy(model: nn.Module) -> nn.Module:
+def inference_copy(model: nn.Module, *, channels_last: bool = True) -> nn.Module:
     r"""A copy of ``model`` that computes the same function with less memory traffic.
 
-    What Score-CAM scores its masked images with: :func:`fold_batchnorm`'s folding, then
-    every ``nn.ReLU`` whose input is the fresh output of the convolution (or batch norm or
-    linear layer) before it, in the same ``nn.Sequential``, runs in place. A ReLU that
-    writes a new tensor costs a memory allocation and a pass over it (a quarter of the
-    chapter's CNN's time on a CPU); in place it overwrites the convolution's output, which
-    nothing else reads. Modules with hooks are left as they are (a hook may keep the
-    tensor), as is ``model`` itself; it is returned as is when there is nothing to change
-    (or it cannot be copied). The numbers are those of the model up to the float rounding
-    of the folding.
+    What Score-CAM (and :func:`~vklib.cam.metrics.deletion_insertion_curves`) score their
+    images with: :func:`fold_batchnorm`'s folding; then every ``nn.ReLU`` whose input is the
+    fresh output of the convolution (or batch norm or linear layer) before it, in the same
+    ``nn.Sequential``, runs in place (a ReLU that writes a new tensor costs a memory
+    allocation and a pass over it, a quarter of the chapter's CNN's time on a CPU); and with
+    ``channels_last`` (default) the convolution weights are stored channels-last, the
+    layout of the batches Score-CAM builds and of oneDNN's fast CPU convolutions. Modules
+    with hooks are left as they are (a hook may keep the tensor), as is ``model`` itself; it
+    is returned as is when there is nothing to change (or it cannot be copied). The numbers
+    are those of the model up to float rounding.
     """
-    sequences = [m for m in model.modules() if isinstance(m, nn.Sequential)]
-    if not any(_foldable(m) or _relus_to_run_in_place(m) for m in sequences):
+    pairs = _conv_bn_pairs(model)
+    relus = any(_relus_to_run_in_place(m) for m in model.modules() if isinstance(m, nn.Sequential))
+    layout = channels_last and any(p.ndim == 4 for p in model.parameters())
+    if not (pairs or relus or layout):
         return model
     fast = _copy(model)
     if fast is None:
         return model
-    _fold_in_place(fast)
+    _fold_in_place(fast, pairs)
     for seq in [m for m in fast.modules() if isinstance(m, nn.Sequential)]:
         for i in _relus_to_run_in_place(seq):
             seq[i] = nn.ReLU(inplace=True)
+    if layout:
+        fast = fast.to(memory_format=torch.channels_last)
     return fast
 
 
@@ -228,15 +296,17 @@ class ScoreCAM(BaseCAM):
         ``True`` as pytorch-grad-cam (``nn.UpsamplingBilinear2d``).
     fuse : bool, keyword-only
         Score the masked images with :func:`inference_copy`'s copy of the model (default
-        ``True``: batch norm folded into the convolutions, ReLUs in place): the same scores
-        up to float rounding, in less time on a CNN with batch norm (see
-        ``benchmarks/bench_cam.py``). ``False`` uses the model as it is.
+        ``True``: batch norm folded into the convolutions wherever ``torch.fx`` finds a
+        convolution feeding one, also inside torchvision's ResNet blocks; ReLUs in place;
+        convolution weights channels-last): the same scores up to float rounding, in less
+        time on a CNN with batch norm (see ``benchmarks/bench_cam.py``). ``False`` uses the
+        model as it is.
 
     Notes
     -----
     Where the time goes: the masked forward passes. They run in batches that mix channels
     of different images, in channels-last layout, through :func:`inference_copy`'s copy of
-    the model (batch norm folded, ReLUs in place); the masks are made chunk by chunk by the
+    the model (batch norm folded, ReLUs in place, channels-last weights); the masks are made chunk by chunk by the
     separable upsampling of :func:`~vklib.cam.base.upsample` and multiplied into the batch
     image by image; scores stay on the device (no ``.item()`` per sample).
     ``benchmarks/bench_cam.py`` times it against pytorch-grad-cam's ``ScoreCAM`` on the same
