@@ -690,6 +690,16 @@ def test_one_gaussian_loses_the_shape_on_two_colour_stripes():
         found_fractions(scenes, one[:2])
 
 
+def test_two_colour_captions_describe_the_grey_shape_as_drawn():
+    from vklib.data import COLORS
+    from vklib.grabcut.experiment import two_colour_scenes
+
+    scenes = two_colour_scenes(6, seed=5)
+    for caption in scenes.captions:
+        assert " grey " in caption and caption.endswith("two-colour stripes")
+        assert not any(f" {colour} " in caption for colour in COLORS), caption
+
+
 def test_numbers_in_the_chapter_prose_are_printed_above_them():
     """Every decimal number in the text after the first output is printed by an earlier code cell."""
     import re

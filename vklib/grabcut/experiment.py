@@ -97,7 +97,8 @@ def two_colour_scenes(n: int, *, seed: int, size: int = 96, margin: int = 6) -> 
     The shape (from :func:`vklib.data.make_scenes`, without distractors) is painted in
     :math:`(a + b)/2` plus up to ±0.05 per channel, a grey that no background pixel has;
     every pixel then gets uniform noise of ±0.03. A single Gaussian fitted to the
-    background has its mean at that grey.
+    background has its mean at that grey. The captions name the size, shape and position
+    drawn, e.g. ``"a small grey star at the bottom on horizontal two-colour stripes"``.
 
     Returns
     -------
@@ -118,8 +119,9 @@ def two_colour_scenes(n: int, *, seed: int, size: int = 96, margin: int = 6) -> 
         grey = 0.5 * (a + b) + rng.uniform(-0.05, 0.05, 3)
         image = np.where(scenes.masks[i][..., None], grey, image) + rng.uniform(-0.03, 0.03, image.shape)
         images[i] = np.clip(image, 0, 1)
-        shape = scenes.captions[i].split(" on a ")[0]
-        captions.append(f"{shape} in grey on {'vertical' if vertical else 'horizontal'} two-colour stripes")
+        attrs = scenes.attributes(i)  # the generator's colour word no longer applies: the shape is grey
+        captions.append(f"a {attrs['size']} grey {attrs['shape']} {attrs['position']} "
+                        f"on {'vertical' if vertical else 'horizontal'} two-colour stripes")
     images = quantise(images)
     return SceneSet(images, scenes.masks, _rects(scenes.boxes, images.shape[1:3], margin), captions)
 

@@ -175,6 +175,11 @@ def print_capacities(cap: np.ndarray, names: Sequence[str]) -> None:
 def draw_cut(colours: np.ndarray, cap: np.ndarray, source_side: np.ndarray, names: Sequence[str]) -> None:
     """Draw the s-t graph of a 2 x 3 image with its minimum cut.
 
+    One line per linked pair of nodes, its width :math:`0.5 + 1.5 \\min(c_{uv} + c_{vu}, 4)`
+    points; the edges the cut severs are red and dashed. Pixel nodes are labelled with their
+    name and ``F`` (source side, foreground) or ``B`` (sink side, background). A key below
+    the graph says so.
+
     Parameters
     ----------
     colours : (2, 3, 3) float, 8-bit RGB
@@ -188,7 +193,7 @@ def draw_cut(colours: np.ndarray, cap: np.ndarray, source_side: np.ndarray, name
     plt = _plt()
     pos = {i: (i % 3, 1 - i // 3) for i in range(6)}
     pos[6], pos[7] = (1, 2.2), (1, -1.2)
-    fig, ax = plt.subplots(figsize=(6, 5.2))
+    fig, ax = plt.subplots(figsize=(6, 6.2))
     for u in range(8):
         for v in range(u + 1, 8):
             c = cap[u, v] + cap[v, u]
@@ -210,6 +215,13 @@ def draw_cut(colours: np.ndarray, cap: np.ndarray, source_side: np.ndarray, name
     ax.set_ylabel("pixel row (s above, t below)")
     ax.set_xlim(-0.6, 2.6)
     ax.set_ylim(-1.7, 2.7)
+    key = [plt.Line2D([], [], color="gray", lw=0.5 + 1.5 * c, label=f"capacity {c:g}") for c in (0.5, 2, 4)]
+    key.append(plt.Line2D([], [], color="crimson", ls="--", lw=2, label="severed by the cut"))
+    ax.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False,
+              title="line width grows with the capacity $c_{uv} + c_{vu}$ (the same from 4 up)", title_fontsize=8)
+    fig.text(0.5, 0.035, "F: pixel on the side of s (foreground), B: on the side of t (background)",
+             ha="center", fontsize=8)
+    fig.subplots_adjust(bottom=0.24)
     plt.show()
 
 
