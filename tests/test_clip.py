@@ -521,3 +521,80 @@ def test_pretrained_openai_weights_get_quick_gelu(monkeypatch):
     assert calls[0] == ("ViT-B-32", {"pretrained": "openai", "device": "cpu", "weights_only": True,
                                      "force_quick_gelu": True})
     assert calls[1][1]["force_quick_gelu"] is False   # LAION's weights were trained with exact GELU
+
+
+# ------------------------------------------------------------- the chapter's prose vs the JSON
+
+
+def _results():
+    import json
+
+    from vklib.resources import data_path
+
+    return json.loads(data_path("clip", "results.json").read_text())
+
+
+def _chapter_markdown() -> str:
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "chapters" / "06_clip.ipynb").read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def _ms(values) -> str:
+    v = np.asarray(values, dtype=float)
+    return f"{v.mean():.3f} ± {v.std(ddof=1):.3f}"
+
+
+def test_results_json_layout():
+    r = _results()
+    assert len(r["seeds"]) >= 3
+    for key in ("colour_acc", "shape_acc", "shape_acc_given_colour", "pair_acc"):
+        assert len(r["heldout"][key]) == len(r["seeds"])
+        assert all(0.0 <= v <= 1.0 for v in r["heldout"][key])
+    assert 0.0 <= r["supervised_shape_ceiling"] <= 1.0
+    assert set(r["probe"]["pair_probe"]) == {str(k) for k in r["probe"]["shots"]}
+    assert np.asarray(r["shape_confusion"][str(r["seeds"][0])]).shape == (6, 6)
+    assert np.asarray(r["ensemble"]["single"]["heldout_pair_acc"]).shape == (len(r["seeds"]), 78)
+    # the confusion matrices count every held-out scene once
+    n = r["settings"]["n_heldout"]
+    assert all(np.sum(r["shape_confusion"][str(s)]) == n for s in r["seeds"])
+
+
+def test_chapter_prose_quotes_the_committed_results():
+    r = _results()
+    text = _chapter_markdown()
+    # composition: every attribute accuracy on held-out pairs, mean ± sd over seeds
+    for key in ("colour_acc", "shape_acc", "shape_acc_given_colour", "pair_acc"):
+        assert _ms(r["heldout"][key]) in text, key
+    assert f"{r['supervised_shape_ceiling']:.3f}" in text
+    # ensembling: the caption ensemble and the mean single caption-shaped template
+    ens = r["ensemble"]
+    assert _ms(ens["caption_ensemble"]["heldout_pair_acc"]) in text
+    single = np.asarray(ens["single"]["heldout_pair_acc"])
+    caption = [k for k, t in enumerate(ens["templates"]) if t["group"] == "caption"]
+    assert _ms(single[:, caption].mean(axis=1)) in text
+    # probe vs zero-shot
+    assert _ms(r["probe"]["zero_shot_seen"]) in text
+    for k in (r["probe"]["shots"][0], r["probe"]["shots"][-1]):
+        assert _ms(r["probe"]["pair_probe"][str(k)]) in text
+    # the final logit scales of the committed runs
+    for s in r["seeds"]:
+        assert f"{r['training'][str(s)]['logit_scale_final']:.1f}" in text
+    # facts fixed in the text
+    assert "Figure 7" not in text and "(its Figure 6)" in text and "(its Figure 4)" in text
+    assert "49,408" in text and "48,894" in text
+    assert "NBVAL_IGNORE_OUTPUT" not in text
+
+
+def test_colour_only_question_names_each_misconception():
+    from vklib.clip.questions import check_colour_only_pair_accuracy
+
+    assert check_colour_only_pair_accuracy(1 / 6).passed
+    wrong = check_colour_only_pair_accuracy(1 / 42)
+    assert not wrong.passed and "guesses colour AND shape" in wrong.message
+    assert "chance level of the colour alone" in check_colour_only_pair_accuracy(1 / 7).message
+    assert "does not tell the shape" in check_colour_only_pair_accuracy(1.0).message
+    assert not check_colour_only_pair_accuracy(0.0).passed
+    assert not check_colour_only_pair_accuracy(0.5).passed

@@ -40,7 +40,7 @@ def pair_counts(counts, colour_names, shape_names):
     for (r, c), v in np.ndenumerate(counts):
         ax.text(c, r, "held\nout" if v == 0 else str(v), ha="center", va="center", fontsize=7,
                 color="crimson" if v == 0 else ("white" if v > 0.6 * counts.max() else "black"))
-    ax.set_xticks(range(len(shape_names)), shape_names)
+    ax.set_xticks(range(len(shape_names)), shape_names, rotation=30)
     ax.set_yticks(range(len(colour_names)), colour_names)
     ax.set_xlabel("shape")
     ax.set_ylabel("colour")
@@ -102,7 +102,7 @@ def similarity_grid(images, texts, similarity):
     ax.set_yticks(range(n_txt), texts)
     ax.set_xticks(range(n_img), [f"image {k + 1}" for k in range(n_img)])
     fig.colorbar(im, ax=ax, label="cosine similarity I . T")
-    fig.suptitle("Cosine similarity between held-out scenes and texts")
+    fig.suptitle("Cosine similarity between scenes of held-out pairs and texts")
     return fig
 
 
@@ -149,8 +149,7 @@ def template_groups(values, groups, *, ensemble: float, chance: float, xlabel: s
     bins = np.linspace(min(values.min(), ensemble) - 0.01, max(values.max(), ensemble) + 0.01, 25)
     ax.hist([values[np.asarray(groups) == g] for g in names], bins=bins, stacked=True, label=names)
     ax.axvline(ensemble, color="black", lw=2, label="ensemble of the caption templates")
-    ax.axvline(chance, color="gray", ls="--", label="chance")
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(f"{xlabel} (chance {chance:.3f})")
     ax.set_ylabel("number of templates")
     ax.set_title("Each template alone, grouped by what it says")
     ax.legend(fontsize=7, loc="upper left")
