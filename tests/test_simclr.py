@@ -14,6 +14,8 @@ from vklib.simclr import (NTXentLoss, SimCLR, SmallResNet, TwoViews, color_disto
                           extract_features, gaussian_blur, knn_accuracy, linear_probe, nt_xent, nt_xent_logits,
                           nt_xent_reference, random_flip, random_grayscale, random_resized_crop, rgb_to_grayscale,
                           simclr_augment, train_simclr, train_supervised, two_views)
+import vklib.simclr as vs
+from vklib.simclr import adjust_brightness, adjust_contrast, adjust_saturation
 from vklib.simclr.augment import _jitter_ops
 
 
@@ -339,19 +341,24 @@ def test_linear_probe_and_knn():
 
 
 def test_training_runs_is_seeded_and_lowers_loss():
-    images = np.random.default_rng(0).random((32, 16, 16, 3), dtype=np.float32)
+    from vklib.data import make_centred_scenes
+
+    images = make_centred_scenes(64, size=16, seed=0).images
     runs = []
     for _ in range(2):
         torch.manual_seed(0)
         model = SimCLR(width=4, hidden=16, out_dim=8)
-        runs.append(train_simclr(model, images, epochs=3, batch_size=16, progress=False, lr=1e-2))
+        runs.append(train_simclr(model, images, epochs=6, batch_size=32, progress=False, lr=1e-2, device="cpu",
+                                 augment={"crop_scale": (0.2, 1.0), "color": False, "blur": False}))
     assert runs[0]["loss"] == runs[1]["loss"]
-    assert len(runs[0]["loss"]) == 6 and len(runs[0]["epoch_loss"]) == 3
-    assert all(math.isfinite(v) and 0 < v < math.log(31) + 1 for v in runs[0]["loss"])
+    assert len(runs[0]["loss"]) == 12 and len(runs[0]["epoch_loss"]) == 6
+    assert all(math.isfinite(v) and 0 < v < math.log(63) + 1 for v in runs[0]["loss"])
+    loss = runs[0]["epoch_loss"]
+    assert np.mean(loss[-2:]) < np.mean(loss[:2]) - 0.1, f"the loss should fall: {loss}"
     feats = extract_features(model.encoder, images)
-    assert feats.shape == (32, 16)
+    assert feats.shape == (64, 16)
     enc = SmallResNet(4)
-    clf, hist = train_supervised(enc, images, np.arange(32) % 2, epochs=2, batch_size=16, progress=False)
+    clf, hist = train_supervised(enc, images[:32], np.arange(32) % 2, epochs=2, batch_size=16, progress=False)
     assert clf.out_features == 2 and len(hist["loss"]) == 4
     with pytest.raises(ValueError, match="batch_size must be >= 2"):
         train_simclr(model, images, batch_size=1, progress=False)
@@ -371,76 +378,243 @@ def test_gpu_paths_keep_device():
     assert nt_xent(z, z.flip(0)).device == x.device
 
 
-def test_committed_ablation_is_complete_and_supports_the_text():
-    """data/simclr/ablation.json holds every row of the ablation, from the current settings."""
-    import json
-    from pathlib import Path
-
-    from vklib.experiments.simclr_ablation import BASELINE, COLUMNS, PROFILES, RUNS
-
-    result = json.loads((Path(__file__).resolve().parents[1] / "data" / "simclr" / "ablation.json").read_text())
-    assert result["settings"] == PROFILES[result["profile"]] and result["baseline"] == BASELINE
-    rows = {r["run"]: r for r in result["rows"]}
-    expected = {"random encoder", "supervised encoder", "baseline, after head", *RUNS}
-    assert set(rows) == expected, f"missing rows: {expected - set(rows)}; extra: {set(rows) - expected}"
-    for name, (_, changes) in RUNS.items():
-        for key, value in {**BASELINE, **changes}.items():
-            assert rows[name][key] == value, (name, key)
-    for r in result["rows"]:
-        assert 0 <= r["linear_probe"] <= 1 and 0 <= r["knn"] <= 1 and 0 <= r["colour_probe"] <= 1
-        assert set(COLUMNS) - {"crop", "color", "strength", "temperature", "batch_size", "final_loss", "steps",
-                               "seconds"} <= set(r)
-    # the chapter's claims: SimCLR features beat the random encoder on shape by at least 20 points (the
-    # measured gap is stated in the text), the supervised encoder is better still, and h beats z = g(h)
-    assert rows["baseline"]["linear_probe"] >= rows["random encoder"]["linear_probe"] + 0.20
-    assert rows["supervised encoder"]["linear_probe"] > rows["baseline"]["linear_probe"]
-    assert rows["baseline"]["linear_probe"] > rows["baseline, after head"]["linear_probe"]
+def test_training_accepts_device_strings_and_moves_the_model():
+    images = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)
+    model = SimCLR(width=4, hidden=8, out_dim=4).double()  # parameters float64: moved to the device, not recast
+    history = train_simclr(model.float(), images, epochs=1, batch_size=4, progress=False, device="cpu")
+    assert len(history["loss"]) == 2
+    enc = SmallResNet(4)
+    train_supervised(enc, images, np.arange(8) % 2, epochs=1, batch_size=4, progress=False, device="cpu")
+    with pytest.raises(TypeError, match="device must be"):
+        train_simclr(model, images, batch_size=4, progress=False, device=3)
 
 
-def test_baseline_strength_was_chosen_on_the_validation_split():
-    """data/simclr/selection.json compares every candidate strength on the validation split, and the
-    baseline uses the winner; the validation scenes are not the test scenes."""
-    import json
-    from pathlib import Path
-
-    from vklib.experiments.simclr_ablation import BASELINE, CANDIDATES, PROFILES, load_data, load_validation
-
-    sel = json.loads((Path(__file__).resolve().parents[1] / "data" / "simclr" / "selection.json").read_text())
-    assert sel["settings"] == PROFILES[sel["profile"]] and "seed 4" in sel["evaluated_on"]
-    rows = {r["run"]: r for r in sel["rows"]}
-    assert set(rows) == set(CANDIDATES)
-    assert sel["fixed"] == {k: v for k, v in BASELINE.items() if k != "strength"}
-    for name, changes in CANDIDATES.items():
-        assert {**BASELINE, **changes}.items() <= rows[name].items(), name
-    best = max(rows.values(), key=lambda r: r["linear_probe"])
-    assert sel["best"] == best["run"] and best["strength"] == BASELINE["strength"]
-    # disjoint splits: no validation image equals a test image (the generator is seeded per split)
-    p = dict(PROFILES["cpu"], n_test=50)
-    PROFILES["tiny"] = p
-    try:
-        test, val = load_data.__wrapped__("tiny")[2], load_validation("tiny")
-    finally:
-        del PROFILES["tiny"]
-    assert val.images.shape == test.images.shape
-    assert not any(np.array_equal(v, t) for v in val.images for t in test.images)
+def test_colour_ops_reject_integer_images_and_keep_a_single_image_shape():
+    x = _images()[:1].float()
+    one = x[0]
+    for fn, arg in [(adjust_brightness, 0.5), (adjust_contrast, 0.5), (adjust_saturation, 0.5),
+                    (vs.adjust_hue, 0.1)]:
+        out = fn(one, arg)
+        assert out.shape == one.shape, fn.__name__
+        torch.testing.assert_close(out, fn(x, arg)[0])
+        with pytest.raises(TypeError, match="convert integer images explicitly"):
+            fn((one * 255).to(torch.uint8), arg)
+        with pytest.raises(ValueError, match="one per image"):
+            fn(x, torch.ones(3))
+    assert rgb_to_grayscale(one).shape == (1,) + one.shape[1:]
+    with pytest.raises(TypeError, match="convert integer images explicitly"):
+        rgb_to_grayscale((x * 255).to(torch.uint8))
+    with pytest.raises(ValueError, match=r"\(B, 3, H, W\) or \(3, H, W\)"):
+        adjust_brightness(torch.rand(2, 4, 5, 5), 0.5)
 
 
-def test_chapter_quotes_the_committed_ablation():
-    """The chapter's prose states the committed numbers: re-running the ablation without rewriting the
-    text fails here."""
-    import json
+# ---------------------------------------------------------------- probes, label efficiency, statistics
+
+
+def test_probe_scores_measure_shape_and_colours():
+    from vklib.data import make_centred_scenes
+
+    probe, test = make_centred_scenes(240, seed=2), make_centred_scenes(120, seed=3)
+
+    class Oracle(torch.nn.Module):  # features that encode the mean colour of the image only
+        def forward(self, x):
+            return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], 1)
+
+    scores = vs.probe_scores(Oracle(), probe, test)
+    assert set(scores) == {"shape_probe", "knn", "colour_probe", "background_probe"}
+    assert all(0 <= v <= 1 for v in scores.values())
+    # colour statistics read the background's hue well and hardly the shape
+    assert scores["background_probe"] > 0.6 and scores["shape_probe"] < 0.45
+    head = torch.nn.Linear(6, 3)
+    assert set(vs.probe_scores(Oracle(), probe, test, head=head)) == set(scores)
+
+
+def test_few_labels_draws_per_class_and_is_seeded():
+    labels = np.repeat(np.arange(6), 30)[np.random.default_rng(0).permutation(180)]
+    idx = vs.few_labels(labels, 5, seed=1)
+    assert idx.dtype == np.int64 and len(idx) == 30 and len(set(idx)) == 30
+    assert (np.bincount(labels[idx]) == 5).all()
+    np.testing.assert_array_equal(idx, vs.few_labels(labels, 5, seed=1))
+    assert not np.array_equal(idx, vs.few_labels(labels, 5, seed=2))
+    with pytest.raises(ValueError, match="fewer than per_class"):
+        vs.few_labels(labels, 31)
+    with pytest.raises(TypeError, match="1-D integer array"):
+        vs.few_labels(labels.astype(float), 2)
+    with pytest.raises(ValueError, match="per_class"):
+        vs.few_labels(labels, 0)
+
+
+def test_paired_statistics_and_verdicts():
+    from vklib.simclr.stats import mean_sd, paired_difference, verdict
+
+    m, sd = mean_sd([0.5, 0.6, 0.7])
+    assert m == pytest.approx(0.6) and sd == pytest.approx(0.1)
+    d, se = paired_difference([0.6, 0.7, 0.8], [0.5, 0.55, 0.75])
+    assert d == pytest.approx(0.1) and se == pytest.approx(np.std([0.1, 0.15, 0.05], ddof=1) / np.sqrt(3))
+    assert verdict(0.1, 0.02) == "reproduced" and verdict(-0.1, 0.02) == "not reproduced"
+    assert verdict(0.03, 0.02) == "within noise" and verdict(0.0, 0.0) == "within noise"
+    with pytest.raises(ValueError, match="one value per seed"):
+        paired_difference([1, 2], [1, 2, 3])
+    with pytest.raises(ValueError, match="at least two seeds"):
+        paired_difference([1], [2])
+    with pytest.raises(ValueError, match="finite"):
+        mean_sd([1, float("nan")])
+
+
+# ---------------------------------------------------------------- the committed ablation and the chapter
+
+
+def _committed():
+    from vklib.simclr.results import load_ablation
+
+    return load_ablation()
+
+
+def test_committed_ablation_has_the_documented_layout():
+    """data/simclr/ablation.json: every row, >= 3 seeds each, four probes, label efficiency for both methods."""
+    from vklib.experiments.simclr_ablation import LABELS_PER_CLASS, PROFILES, RECIPE, ROWS
+
+    table = _committed()
+    assert table["settings"] == PROFILES[table["profile"]]
+    assert table["recipe"] == {k: list(v) if isinstance(v, tuple) else v for k, v in RECIPE.items()}
+    names = [r["name"] for r in table["rows"]]
+    assert set(names) == {"random encoder", "recipe, z = g(h)", *ROWS}
+    for r in table["rows"]:
+        assert isinstance(r["name"], str) and len(r["seeds"]) >= 3
+        for key in ("shape_probe", "knn", "colour_probe", "background_probe"):
+            assert len(r[key]) == len(r["seeds"]) and all(0 <= v <= 1 for v in r[key]), (r["name"], key)
+    from vklib.experiments.simclr_ablation import EFFICIENCY_ROWS, SCRATCH
+
+    for k in LABELS_PER_CLASS:
+        methods = {e["method"] for e in table["label_efficiency"] if e["labels_per_class"] == k}
+        assert methods == {*EFFICIENCY_ROWS.values(), SCRATCH}, k
+    for e in table["label_efficiency"]:
+        assert len(e["seeds"]) >= 3 and len(e["accuracy"]) == len(e["seeds"])
+
+
+def test_claims_are_computed_from_paired_seeds():
+    from vklib.simclr.results import claims, efficiency, row
+    from vklib.simclr.stats import paired_difference
+
+    table = _committed()
+    found = claims(table)
+    assert len(found) == 9
+    first = found[1]  # recipe vs crop only, shape probe
+    a, b = row(table, first["a"]), row(table, first["b"])
+    d, se = paired_difference(a["shape_probe"], b["shape_probe"])
+    assert first["difference"] == pytest.approx(d) and first["se"] == pytest.approx(se)
+    assert all(c["verdict"] in ("reproduced", "not reproduced", "within noise") for c in found)
+    found = efficiency(table)
+    assert [e["labels_per_class"] for e in found] == [5, 5, 20, 20, 100, 100]
+    e = found[0]
+    simclr = next(x for x in table["label_efficiency"] if x["method"] == e["method"] and x["labels_per_class"] == 5)
+    scratch = next(x for x in table["label_efficiency"] if x["method"].startswith("from scratch")
+                   and x["labels_per_class"] == 5)
+    d, se = paired_difference(simclr["accuracy"], scratch["accuracy"])
+    assert e["difference"] == pytest.approx(d) and e["se"] == pytest.approx(se)
+
+
+def test_label_efficiency_plot_draws_both_methods():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vklib.simclr.results import plot_label_efficiency
+
+    ax = plot_label_efficiency(_committed())
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    from vklib.experiments.simclr_ablation import EFFICIENCY_ROWS, SCRATCH
+
+    assert {*EFFICIENCY_ROWS.values(), SCRATCH} <= set(labels)
+
+
+def test_chapter_prose_matches_the_committed_ablation():
+    """Every verdict and number the chapter's prose states is the one computed from ablation.json."""
     from pathlib import Path
 
     import nbformat
 
+    from vklib.simclr.results import claims, efficiency, fmt, row
+
+    table = _committed()
     root = Path(__file__).resolve().parents[1]
-    rows = {r["run"]: r for r in json.loads((root / "data" / "simclr" / "ablation.json").read_text())["rows"]}
     nb = nbformat.read(root / "chapters" / "05_simclr.ipynb", as_version=4)
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    gain = rows["baseline"]["linear_probe"] - rows["random encoder"]["linear_probe"]
-    for value in [f"{100 * gain:+.1f} points"] + [f"{rows[name][key]:.3f}" for name, key in [
-            ("baseline", "linear_probe"), ("random encoder", "linear_probe"), ("supervised encoder", "linear_probe"),
-            ("baseline, after head", "linear_probe"), ("crop + colour", "linear_probe"), ("crop only", "linear_probe"),
-            ("tau = 0.5", "linear_probe"), ("batch 512", "linear_probe"), ("baseline", "colour_probe"),
-            ("crop + colour", "colour_probe")]]:
-        assert value in prose, f"the chapter does not quote {value}; rebuild its text from data/simclr/ablation.json"
+    for marker, value in _prose_values(table, claims, efficiency, fmt, row):
+        assert value in prose, f"the chapter should state {marker} as {value!r} (from data/simclr/ablation.json)"
+    for c in claims(table):
+        assert f"{c['claim']}: **{c['verdict']}**" in prose, f"the chapter's verdict for {c['claim']!r}"
+
+
+def _prose_values(table, claims, efficiency, fmt, row):
+    from vklib.simclr.stats import mean_sd
+
+    out = []
+    for name in ("crop + colour (recipe)", "crop only", "colour only", "random encoder"):
+        for key in ("shape_probe", "background_probe"):
+            out.append((f"{name} {key}", fmt(*mean_sd(row(table, name)[key]))))
+    for name, key in (("crop + colour (recipe)", "colour_probe"), ("recipe, z = g(h)", "shape_probe"),
+                      ("recipe, z = g(h)", "colour_probe"), ("crop only", "colour_probe"),
+                      ("colour only", "colour_probe"), ("crop + colour, s = 0.5", "shape_probe")):
+        out.append((f"{name} {key}", fmt(*mean_sd(row(table, name)[key]))))
+    for name in ("crop + colour (recipe)", "crop only", "colour only"):
+        out.append((f"{name} final loss", fmt(*mean_sd(row(table, name)["final_loss"]), digits=2)))
+    for c in claims(table):
+        out.append((c["claim"], fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)))
+    from vklib.simclr.results import EFFICIENCY_VERDICTS
+
+    for e in efficiency(table):
+        out.append((f"{e['labels_per_class']} labels, {e['method']}", fmt(*e["simclr"])))
+        out.append((f"{e['labels_per_class']} labels, scratch", fmt(*e["scratch"])))
+        d = fmt(100 * e["difference"], 100 * e["se"], digits=1, sign=True)
+        out.append((f"{e['labels_per_class']} labels, verdict",
+                    f"difference {d} points: **{EFFICIENCY_VERDICTS[e['verdict']]}**"))
+    return out
+
+
+def test_chapter_has_no_development_history_and_no_visible_nbval_comments():
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "chapters" / "05_simclr.ipynb", as_version=4)
+    for c in nb.cells:
+        assert "NBVAL_IGNORE_OUTPUT" not in c.source, "use the nbval-ignore-output cell tag"
+        if c.cell_type == "markdown":
+            for pattern in (r"\bcommit\b", r"\b[0-9a-f]{7,40}\b", r"\bgoal\b", r"\btarget\b", r"\bissue\b",
+                            r"\bmet\b"):
+                assert not re.search(pattern, c.source, flags=re.I), (pattern, c.source[:200])
+
+
+def test_ablation_pipeline_runs_end_to_end_on_the_smoke_profile(tmp_path):
+    """The committed experiment's code path: every row, the references, label efficiency, the JSON layout."""
+    from vklib.experiments.simclr_ablation import LABELS_PER_CLASS, ROWS, main
+    from vklib.simclr.results import claims, efficiency, format_claims, format_efficiency, format_table, load_ablation
+
+    assert main(["--profile", "smoke", "--seeds", "0", "1", "--jobs", "1", "--out", str(tmp_path)]) == 0
+    table = load_ablation(tmp_path / "ablation.json")
+    assert table["profile"] == "smoke" and table["seeds"] == [0, 1]
+    assert {r["name"] for r in table["rows"]} == {"random encoder", "recipe, z = g(h)", *ROWS}
+    for r in table["rows"]:
+        assert r["seeds"] == [0, 1] and len(r["background_probe"]) == 2
+    from vklib.experiments.simclr_ablation import EFFICIENCY_ROWS, SCRATCH
+
+    assert {(e["labels_per_class"], e["method"]) for e in table["label_efficiency"]} == {
+        (k, m) for k in LABELS_PER_CLASS for m in (*EFFICIENCY_ROWS.values(), SCRATCH)}
+    assert len(claims(table)) == 9 and len(efficiency(table)) == 2 * len(LABELS_PER_CLASS)
+    assert "crop only" in format_table(table) and "->" in format_claims(table)
+    assert format_efficiency(table).count("\n") == 2 * len(LABELS_PER_CLASS)
+    with pytest.raises(ValueError, match="not an ablation file"):
+        (tmp_path / "bad.json").write_text("{}")
+        load_ablation(tmp_path / "bad.json")
+
+
+def test_band_of_committed_seeds():
+    from vklib.simclr.results import band
+
+    low, high = band([0.30, 0.32, 0.34])
+    assert low == pytest.approx(0.32 - 0.06) and high == pytest.approx(0.32 + 0.06)   # 3 sd, sd = 0.02
+    assert band([0.3, 0.3, 0.3], floor=0.01) == pytest.approx((0.29, 0.31))
+    assert band([0.5, 0.5, 0.5]) == pytest.approx((0.45, 0.55))                      # the floor
+    with pytest.raises(ValueError, match="finite"):
+        band([0.5, float("inf")])

@@ -1,248 +1,275 @@
-"""The SimCLR ablation of chapter 5: the paper's key findings at small scale.
+"""The SimCLR ablation of chapter 5: the paper's lessons at small scale, with seeds.
 
-Run (seeded, reproducible; 40 to 75 minutes of CPU time in all, 20 to 40 minutes with ``--jobs 2``)::
+Run (seeded; the whole command took 17 min of wall time on a busy 2-core machine, 6 min of CPU
+time in its two worker processes of one thread each; torch 2, Linux x86-64)::
 
-    python -m vklib.experiments.simclr_ablation --jobs 2   # all runs -> data/simclr/ablation.{json,csv}
-    python -m vklib.experiments.simclr_ablation --only baseline --out /tmp/x   # one row
-    python -m vklib.experiments.simclr_ablation --profile gpu                  # bigger runs
-    python -m vklib.experiments.simclr_ablation --select --jobs 2  # how the baseline was chosen -> selection.json
+    python -m vklib.experiments.simclr_ablation              # everything -> data/simclr/ablation.json
+    python -m vklib.experiments.simclr_ablation --only "crop only" --seeds 0 --out /tmp/x
+    python -m vklib.experiments.simclr_ablation --profile gpu --out /tmp/gpu   # larger runs
 
-Every run pre-trains the same small ResNet (``SmallResNet(32)``, seed 0) with NT-Xent on
-the same unlabelled scenes, changing one thing from the baseline (colour distortion of
-strength 0.25 with flip and blur, no crop; temperature 0.2, batch 128), then freezes the
-encoder and measures the shape-class linear-probe and k-NN accuracy on held-out labelled scenes (:data:`TASK`). The baseline
-is also probed *after* the projection head (``z = g(h)``), and two references are added:
-the untrained (random) encoder and the same encoder trained with labels (supervised).
-Data-parallel training of the same loop: ``torchrun ... -m vklib.simclr.ddp``.
+Data: the object-centred scenes of :func:`vklib.data.make_centred_scenes` at 24 x 24
+pixels (one shape near the middle, continuous random shape and background hues, a per-image
+tint): ``n_pretrain`` unlabelled scenes (seed 1), ``n_probe`` labelled scenes to fit the
+probes (seed 2), ``n_test`` held-out scenes (seed 3).
 
-Why the baseline has no crop: on 32-pixel scenes whose only object is a shape 6-17 pixels
-wide, random resized crops often cut the shape or leave it out, and the views then share
-little but the shape's hue; the encoder learns colour, not shape (the "crop + colour" row
-is the paper's recipe, measured here). Each run takes one torch thread per process, so the
-numbers do not depend on ``--jobs``.
+Every SimCLR row pre-trains the same small ResNet (``SmallResNet(width)``) with NT-Xent,
+changing one setting of :data:`RECIPE`, once per seed in :data:`SEEDS` (the seed sets the
+initial weights, the data order and the augmentations). The frozen encoder is measured by
+four probes (:func:`vklib.simclr.evaluate.probe_scores`): shape linear probe, shape k-NN,
+and linear probes of the shape's hue and of the background's hue, which measure the colour
+shortcut. The recipe's models are also measured after the head (``z = g(h)``) and before
+training (the random encoder).
 
-How the baseline's colour strength was chosen: ``--select`` trains the :data:`CANDIDATES`
-(the baseline with other strengths) and scores their linear probes on a *validation* split
-(scenes of seed 4), never on the held-out test split that the table reports; the baseline
-takes the strength with the best validation probe (``data/simclr/selection.json``).
+Label efficiency: with 5, 20 and 100 labelled scenes per class (drawn per seed), a linear
+probe on the frozen features of the recipe and of the colour-only row (:data:`EFFICIENCY_ROWS`)
+against the same architecture trained from scratch with cross-entropy on the same labelled
+scenes, all scored on the held-out scenes.
+
+Adaptations to the small scale: :data:`ADAPTATIONS` (the paper's values in brackets there).
+
+Each run uses one torch thread, and at most ``--jobs`` (default 2) runs go in parallel, so
+the numbers do not depend on ``--jobs``. The device is :func:`vklib.device.default_device`
+(``VKLIB_DEVICE`` is honoured); on CUDA the runs go one after another.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import functools
 import json
+import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-#: The evaluation task: classify the shape (6 classes) of scenes with one shape on a plain background.
-TASK = {
-    "labels": "shape class (circle, square, triangle, diamond, star, cross), 6 classes, chance 1/6",
-    "scenes": {"backgrounds": ["plain"], "max_distractors": 0},
-}
-
 PROFILES = {
-    # n_pretrain unlabelled scenes; n_probe labelled scenes for the probe; n_test held out
-    "cpu": {"size": 32, "width": 32, "n_pretrain": 16384, "n_probe": 2000, "n_test": 1000, "epochs": 9},
-    "gpu": {"size": 32, "width": 64, "n_pretrain": 65536, "n_probe": 4000, "n_test": 2000, "epochs": 30},
+    "cpu": {"size": 24, "width": 8, "n_pretrain": 4096, "n_probe": 1200, "n_test": 1200, "epochs": 10,
+            "batch_size": 64, "scratch_steps": 300},
+    "gpu": {"size": 32, "width": 32, "n_pretrain": 32768, "n_probe": 3000, "n_test": 3000, "epochs": 30,
+            "batch_size": 256, "scratch_steps": 1000},
+    # a few seconds: checks that the pipeline runs end to end (tests), its numbers mean nothing
+    "smoke": {"size": 16, "width": 4, "n_pretrain": 128, "n_probe": 900, "n_test": 120, "epochs": 1,
+              "batch_size": 64, "scratch_steps": 2},
 }
 
-BASELINE = {"crop": False, "color": True, "strength": 0.25, "temperature": 0.2, "batch_size": 128}
+#: The recipe: crop + flip and colour distortion of strength 1, temperature 0.2 (no blur, as for CIFAR).
+RECIPE = {"crop": True, "crop_scale": (0.2, 1.0), "color": True, "strength": 1.0, "blur": False, "temperature": 0.2}
 
-#: Colour strengths compared on the validation split to choose BASELINE["strength"] (``--select``).
-CANDIDATES = {f"s = {s:g}": {"strength": s} for s in (0.25, 0.5, 0.75, 1.0)}
-
-#: name -> (finding of the paper it tests, changes from BASELINE)
-RUNS = {
-    "baseline": ("colour (s = 0.25) + flip + blur, no crop; tau = 0.2, batch 128", {}),
-    "crop + colour": ("the paper's recipe: crop + colour is the best composition (paper fig. 5)", {"crop": True}),
-    "crop only": ("composition matters: crop alone is weak (paper fig. 5)", {"crop": True, "color": False}),
-    "colour s = 1": ("stronger colour distortion helps (paper tab. 1)", {"strength": 1.0}),
-    "tau = 0.5": ("temperature matters (paper tab. 5)", {"temperature": 0.5}),
-    "batch 512": ("bigger batches help at a fixed number of epochs (paper fig. 9)", {"batch_size": 512}),
+#: Row name -> (the paper's finding it tests, changes from RECIPE).
+ROWS = {
+    "crop + colour (recipe)": ("the recipe: crop and colour distortion of strength 1", {}),
+    "crop only": ("composition: crop alone is weak (paper fig. 5)", {"color": False}),
+    "colour only": ("composition: colour alone is weak (paper fig. 5)", {"crop": False}),
+    "crop + colour, s = 0.5": ("stronger colour distortion helps (paper tab. 1)", {"strength": 0.5}),
+    "recipe, tau = 1": ("a low temperature helps (paper tab. 5)", {"temperature": 1.0}),
 }
+
+SEEDS = (0, 1, 2)
+LABELS_PER_CLASS = (5, 20, 100)
+
+#: The SimCLR rows whose frozen features enter the label-efficiency comparison (row -> method name).
+EFFICIENCY_ROWS = {"crop + colour (recipe)": "SimCLR (recipe) + linear probe",
+                   "colour only": "SimCLR (colour only) + linear probe"}
+SCRATCH = "from scratch (same architecture)"
+
+ADAPTATIONS = [
+    "24 x 24 object-centred synthetic scenes and a ResNet of about 20,000 parameters (paper: 224 pixels, ResNet-50)",
+    "crop area fraction U(0.2, 1) (paper: U(0.08, 1); at 24 pixels an 8 % crop is 7 pixels wide)",
+    "no Gaussian blur (the paper also drops it for CIFAR-10)",
+    "Adam, batch 64, 640 steps (paper: LARS, batch 256-8192, 100-1000 epochs)",
+]
 
 
 @functools.lru_cache(maxsize=2)
-def load_data(profile):
-    """``(pretrain, probe, test)`` scenes of ``profile``: seeds 1, 2 and 3 of :func:`vklib.data.make_scenes`."""
-    from vklib.data import make_scenes
+def load_data(profile="cpu"):
+    """``(pretrain, probe, test)`` centred scenes of ``profile``: seeds 1, 2 and 3."""
+    from vklib.data import make_centred_scenes
 
     p = PROFILES[profile]
-    pretrain = make_scenes(p["n_pretrain"], size=p["size"], seed=1, **TASK["scenes"])
-    probe = make_scenes(p["n_probe"], size=p["size"], seed=2, **TASK["scenes"])
-    test = make_scenes(p["n_test"], size=p["size"], seed=3, **TASK["scenes"])
-    return pretrain, probe, test
+    return tuple(make_centred_scenes(p[key], size=p["size"], seed=seed)
+                 for key, seed in (("n_pretrain", 1), ("n_probe", 2), ("n_test", 3)))
 
 
-def load_validation(profile):
-    """The validation scenes (seed 4, as many as the test split) on which :data:`CANDIDATES` are compared."""
-    from vklib.data import make_scenes
-
-    p = PROFILES[profile]
-    return make_scenes(p["n_test"], size=p["size"], seed=4, **TASK["scenes"])
+def augment_options(cfg):
+    """The keyword options of :func:`vklib.simclr.simclr_augment` for a row's settings."""
+    return {"crop": cfg["crop"], "crop_scale": tuple(cfg["crop_scale"]), "color": cfg["color"],
+            "strength": cfg["strength"], "blur": cfg["blur"]}
 
 
-def evaluate(encoder, probe, test, *, head=None):
-    """Shape linear-probe and k-NN accuracy of ``encoder`` (then ``head`` if given), and the colour linear probe.
-
-    The colour probe (7 classes, chance 1/7) shows which cue the representation keeps: a
-    high colour accuracy with a low shape accuracy means the shape's colour is the shortcut.
-    """
+def build_model(profile, seed, device):
+    """The SimCLR network of ``profile`` with the initial weights of ``seed`` (its own generator state)."""
     import torch
 
-    from vklib.simclr import extract_features, knn_accuracy, linear_probe
+    from vklib.simclr import SimCLR, SmallResNet
 
-    net = encoder if head is None else torch.nn.Sequential(encoder, head)
-    a = extract_features(net, probe.images)
-    b = extract_features(net, test.images)
-    return {"linear_probe": linear_probe(a, probe.labels, b, test.labels),
-            "knn": knn_accuracy(a, probe.labels, b, test.labels, k=20),
-            "colour_probe": linear_probe(a, probe.colors, b, test.colors)}
+    torch.manual_seed(seed)
+    return SimCLR(SmallResNet(PROFILES[profile]["width"])).to(device)
 
 
-def run_simclr(name, profile="cpu", *, data=None, device=None, progress=False, changes=None):
-    """Pre-train with the settings of ``RUNS[name]`` and evaluate; returns one row (dict) or two for the baseline.
+def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=False):
+    """Pre-train row ``name`` with ``seed``; returns ``(results, model)``.
 
-    ``changes`` (with ``data`` whose third split is the validation split) trains a candidate
-    of ``--select`` instead: the baseline with these settings changed.
+    ``results`` maps a row name to its scores for this seed: ``name`` itself, for the recipe
+    also ``"recipe, z = g(h)"`` and ``"random encoder"``, and for the rows of
+    :data:`EFFICIENCY_ROWS` the few-label probes (labels per class -> test accuracy).
     """
-    import torch
-
-    from vklib.simclr import SimCLR, SmallResNet, train_simclr
+    from vklib.simclr import extract_features, few_labels, linear_probe, probe_scores, train_simclr
 
     p = PROFILES[profile]
     pretrain, probe, test = data or load_data(profile)
-    candidate = changes is not None
-    finding, changes = ("candidate baseline", changes) if candidate else RUNS[name]
-    cfg = {**BASELINE, **changes}
-    torch.manual_seed(0)
-    model = SimCLR(SmallResNet(p["width"]))
-    if device is not None:
-        model = model.to(device)
+    cfg = {**RECIPE, **ROWS[name][1]}
+    model = build_model(profile, seed, device)
+    results = {}
+    recipe = name == "crop + colour (recipe)"
+    if recipe:
+        results["random encoder"] = probe_scores(model.encoder, probe, test)
     t0 = time.perf_counter()
-    history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=cfg["batch_size"],
-                           temperature=cfg["temperature"], seed=0, device=device, progress=progress,
-                           augment={"crop": cfg["crop"], "color": cfg["color"], "strength": cfg["strength"]})
+    history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=p["batch_size"],
+                           temperature=cfg["temperature"], seed=seed, device=device, progress=progress,
+                           augment=augment_options(cfg))
     seconds = time.perf_counter() - t0
-    row = {"run": name, "finding": finding, **cfg, "representation": "h = f(x)",
-           **evaluate(model.encoder, probe, test), "final_loss": history["epoch_loss"][-1],
-           "steps": len(history["loss"]), "seconds": seconds}
-    rows = [row]
-    if name == "baseline" and not candidate:
-        rows.append({**row, "run": "baseline, after head", "finding": "h before g is better than z (paper fig. 8)",
-                     "representation": "z = g(h)", **evaluate(model.encoder, probe, test, head=model.head)})
-    return rows, model, history
+    results[name] = {**probe_scores(model.encoder, probe, test), "final_loss": history["epoch_loss"][-1],
+                     "first_loss": history["epoch_loss"][0], "seconds": seconds}
+    if recipe:
+        results["recipe, z = g(h)"] = probe_scores(model.encoder, probe, test, head=model.head)
+    if name in EFFICIENCY_ROWS:
+        a, b = extract_features(model.encoder, probe.images), extract_features(model.encoder, test.images)
+        results[EFFICIENCY_ROWS[name]] = {
+            k: linear_probe(a[idx], probe.labels[idx], b, test.labels)
+            for k in LABELS_PER_CLASS for idx in [few_labels(probe.labels, k, seed=seed)]}
+    return results, model
 
 
-def run_references(profile="cpu", *, data=None, device=None, progress=False):
-    """The random (untrained) encoder and the supervised encoder of the same size."""
+def run_scratch(per_class, seed, profile="cpu", *, data=None, device="cpu", progress=False):
+    """Test accuracy of the same architecture trained from scratch on ``per_class`` labels per class."""
     import torch
 
-    from vklib.simclr import SmallResNet, train_supervised
+    from vklib.simclr import SmallResNet, extract_features, few_labels, train_supervised
 
     p = PROFILES[profile]
-    pretrain, probe, test = data or load_data(profile)
-    torch.manual_seed(0)
-    encoder = SmallResNet(p["width"])
-    if device is not None:
-        encoder = encoder.to(device)
-    rows = [{"run": "random encoder", "finding": "reference: no training", "representation": "h = f(x)",
-             **evaluate(encoder, probe, test)}]
-    t0 = time.perf_counter()
-    # Supervised: the same encoder trained with the labels of the probe split (crop + flip), then probed.
-    train_supervised(encoder, probe.images, probe.labels, num_classes=6, epochs=3 * p["epochs"], batch_size=128,
-                     seed=0, device=device, progress=progress)
-    rows.append({"run": "supervised encoder", "finding": "reference: trained with the probe split's labels",
-                 "representation": "h = f(x)", **evaluate(encoder, probe, test),
-                 "seconds": time.perf_counter() - t0})
-    return rows
+    _, probe, test = data or load_data(profile)
+    idx = few_labels(probe.labels, per_class, seed=seed)
+    torch.manual_seed(seed)
+    encoder = SmallResNet(p["width"]).to(device)
+    batch = min(64, len(idx))
+    steps_per_epoch = len(idx) // batch
+    classifier, _ = train_supervised(encoder, probe.images[idx], probe.labels[idx], num_classes=6,
+                                     epochs=math.ceil(p["scratch_steps"] / steps_per_epoch), batch_size=batch,
+                                     seed=seed, device=device, progress=progress)
+    with torch.no_grad():
+        logits = classifier(extract_features(encoder, test.images).to(device)).cpu()
+    return float((logits.argmax(1).numpy() == test.labels).mean())
 
 
-COLUMNS = ["run", "finding", "crop", "color", "strength", "temperature", "batch_size", "representation",
-           "linear_probe", "knn", "colour_probe", "final_loss", "steps", "seconds"]
-
-
-def _run_row(args):
-    """One row in a worker process (one torch thread): ``(name, profile, select)`` -> list of rows."""
+def _task(args):
+    """One run in a worker: ``("simclr", row, seed, profile, device)`` or ``("scratch", k, seed, profile, device)``."""
     import torch
 
-    name, profile, select = args
+    kind, what, seed, profile, device = args
     torch.set_num_threads(1)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    data = load_data(profile)
-    if select:  # a candidate, scored on the validation split
-        data = (data[0], data[1], load_validation(profile))
-        return run_simclr(name, profile, data=data, device=device, changes=CANDIDATES[name])[0]
-    return (run_references(profile, data=data, device=device) if name == "references"
-            else run_simclr(name, profile, data=data, device=device)[0])
+    t0 = time.perf_counter()
+    if kind == "simclr":
+        out = run_simclr(what, seed, profile, device=device)[0]
+    else:
+        out = run_scratch(what, seed, profile, device=device)
+    return args, out, time.perf_counter() - t0
+
+
+def tasks(profile, device, *, only=None, seeds=SEEDS, scratch=True):
+    """The runs, the recipe and the two composition rows first (the claims need them)."""
+    names = only or list(ROWS)
+    out = [("simclr", name, s, profile, device) for name in names for s in seeds]
+    if scratch and not only:
+        out += [("scratch", k, s, profile, device) for k in LABELS_PER_CLASS for s in seeds]
+    return out
+
+
+def collect(done, profile, seeds):
+    """The results file's dictionary from the finished runs (``{(kind, what, seed): result}``)."""
+    import torch
+
+    keys = ["shape_probe", "knn", "colour_probe", "background_probe"]
+    per_row = {}  # row -> seed -> scores
+    scratch = {}
+    for (kind, what, seed), out in sorted(done.items(), key=lambda kv: repr(kv[0])):
+        if kind == "simclr":
+            for row, scores in out.items():
+                per_row.setdefault(row, {})[seed] = scores
+        else:
+            scratch.setdefault(what, {})[seed] = out
+    order = ["random encoder", *ROWS, "recipe, z = g(h)"]
+    rows = []
+    for name in order:
+        if name not in per_row:
+            continue
+        got = per_row[name]
+        s_ = sorted(got)
+        row = {"name": name, "seeds": s_}
+        if name in ROWS:
+            row.update(finding=ROWS[name][0], changes=ROWS[name][1], representation="h = f(x)")
+        elif name == "random encoder":
+            row.update(finding="reference: the recipe's initial weights, untrained", representation="h = f(x)")
+        else:
+            row.update(finding="h is better than z = g(h) (paper fig. 8)", representation="z = g(h)")
+        for key in keys + ["final_loss", "first_loss", "seconds"]:
+            if key in got[s_[0]]:
+                row[key] = [round(got[s][key], 6) for s in s_]
+        rows.append(row)
+    efficiency = []
+    for k in LABELS_PER_CLASS:
+        for method in EFFICIENCY_ROWS.values():
+            if method in per_row:
+                got = per_row[method]
+                efficiency.append({"labels_per_class": k, "method": method, "seeds": sorted(got),
+                                   "accuracy": [round(got[s][k], 6) for s in sorted(got)]})
+        if k in scratch:
+            efficiency.append({"labels_per_class": k, "method": SCRATCH, "seeds": sorted(scratch[k]),
+                               "accuracy": [round(scratch[k][s], 6) for s in sorted(scratch[k])]})
+    return {"command": "python -m vklib.experiments.simclr_ablation"
+                       + ("" if profile == "cpu" else f" --profile {profile}"),
+            "profile": profile, "settings": PROFILES[profile], "recipe": RECIPE, "seeds": list(seeds),
+            "labels_per_class": list(LABELS_PER_CLASS), "adaptations": ADAPTATIONS,
+            "task": {"shape_probe": "shape class, 6 classes, chance 1/6", "knn": "shape class, 20-NN",
+                     "colour_probe": "hue class of the shape, 6 classes", "background_probe":
+                     "hue class of the background, 6 classes"},
+            "torch": torch.__version__, "rows": rows, "label_efficiency": efficiency}
 
 
 def main(argv=None) -> int:
-    import torch
+    from vklib.device import default_device
 
     parser = argparse.ArgumentParser(description="SimCLR ablation at small scale (chapter 5)")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="cpu")
-    parser.add_argument("--only", action="append", choices=sorted(RUNS) + ["references"],
-                        help="run only these rows (repeatable)")
-    parser.add_argument("--out", default="data/simclr", help="output folder for ablation.json and ablation.csv")
-    parser.add_argument("--select", action="store_true", help="compare the CANDIDATES on the validation split "
-                        "(writes selection.json) instead of running the ablation")
-    parser.add_argument("--jobs", type=int, default=1, help="rows run in parallel, one process and one torch "
-                        "thread each (CPU only)")
+    parser.add_argument("--only", action="append", choices=list(ROWS), help="run only these rows (repeatable)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--out", default="data/simclr", help="output folder for ablation.json")
+    parser.add_argument("--jobs", type=int, default=2, help="runs in parallel on CPU, one torch thread each")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if args.select and args.only:
-        parser.error("--select runs every candidate; it takes no --only")
-    names = list(CANDIDATES) if args.select else args.only or ["references", *RUNS]
+    device = default_device()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tasks = [(name, args.profile, args.select) for name in names]
+    todo = tasks(args.profile, str(device), only=args.only, seeds=args.seeds)
+    start = time.perf_counter()
+    done = {}
     with contextlib.ExitStack() as stack:  # the worker processes end with main, even on an error
         if args.jobs > 1 and device.type == "cpu":
             pool = stack.enter_context(ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")))
-            results = pool.map(_run_row, tasks)
+            results = pool.map(_task, todo)
         else:
-            results = map(_run_row, tasks)
-        _collect(results, args, out, device)
+            results = map(_task, todo)
+        for (kind, what, seed, *_), result, seconds in results:
+            done[(kind, what, seed)] = result
+            shown = (result[what] if kind == "simclr" else {"accuracy": result})
+            print(f"{kind:7s} {str(what):24s} seed {seed}: "
+                  + "  ".join(f"{k} {v:.3f}" for k, v in shown.items()) + f"  ({seconds:.0f} s)", flush=True)
+            table = collect(done, args.profile, args.seeds)
+            table.update(device=str(device), seconds=round(time.perf_counter() - start, 1))
+            (out / "ablation.json").write_text(json.dumps(table, indent=1) + "\n")  # rewritten after every run
     return 0
-
-
-def _collect(results, args, out, device):
-    """Print every row as it arrives and rewrite ablation.json / .csv (or selection.json) after each."""
-    import torch
-
-    rows = []
-    for new in results:
-        for row in new:
-            print(f"{row['run']:<22} probe {row['linear_probe']:.3f}  k-NN {row['knn']:.3f}  "
-                  f"colour {row['colour_probe']:.3f}", flush=True)
-        rows += new
-        result = {"command": "python -m vklib.experiments.simclr_ablation" + (" --select" if args.select else "")
-                             + " --jobs 2" + ("" if args.profile == "cpu" else f" --profile {args.profile}"),
-                  "profile": args.profile, "settings": PROFILES[args.profile], "task": TASK,
-                  "baseline": BASELINE, "torch": torch.__version__, "device": device.type, "rows": rows}
-        if args.select:
-            best = max(rows, key=lambda r: r["linear_probe"])
-            result.pop("baseline")  # a candidate is the baseline with its strength replaced
-            result.update(evaluated_on="validation split: make_scenes seed 4 (the table's test split is seed 3)",
-                          fixed={k: v for k, v in BASELINE.items() if k != "strength"},
-                          candidates=CANDIDATES, best=best["run"])
-            (out / "selection.json").write_text(json.dumps(result, indent=1) + "\n")
-            continue
-        (out / "ablation.json").write_text(json.dumps(result, indent=1) + "\n")  # rewritten after every run
-        with open(out / "ablation.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            for r in rows:
-                writer.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
-    return rows
 
 
 if __name__ == "__main__":

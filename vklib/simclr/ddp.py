@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     import torch
     import torch.distributed as dist
 
-    from vklib.data import make_scenes
+    from vklib.data import make_centred_scenes
     from vklib.simclr import SimCLR, SmallResNet, extract_features, knn_accuracy, linear_probe, train_simclr
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -50,14 +50,14 @@ def main(argv=None) -> int:
     rank = dist.get_rank() if dist.is_initialized() else 0
     world = dist.get_world_size() if dist.is_initialized() else 1
 
-    scenes = make_scenes(args.n_images, size=args.size, seed=1)
+    scenes = make_centred_scenes(args.n_images, size=args.size, seed=1)
     torch.manual_seed(args.seed)
     model = SimCLR(SmallResNet(args.width)).to(device)
     history = train_simclr(model, scenes.images, epochs=args.epochs, batch_size=args.batch_size,
                            temperature=args.temperature, lr=args.lr, seed=args.seed, device=device,
                            progress=rank == 0)
     if rank == 0:
-        test = make_scenes(2000, size=args.size, seed=2)
+        test = make_centred_scenes(2000, size=args.size, seed=2)
         train_x = extract_features(model.encoder, scenes.images[:4000])
         test_x = extract_features(model.encoder, test.images)
         probe = linear_probe(train_x, scenes.labels[:4000], test_x, test.labels)
