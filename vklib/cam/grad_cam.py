@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from vklib.checks import check_array
+
 from .base import BaseCAM
 
 __all__ = ["GradCAM", "grad_cam_weights"]
@@ -13,14 +15,15 @@ def grad_cam_weights(grads: torch.Tensor) -> torch.Tensor:
     r"""Selvaraju et al., Eq. 1: :math:`\alpha_k^c = \frac{1}{Z}\sum_{i,j} \partial y^c / \partial A^k_{ij}`.
 
     ``grads``: ``(B, K, h, w)`` floating-point gradients of the class logit w.r.t. the layer,
-    with ``h, w >= 1``. Returns ``(B, K)``. Raises ``TypeError`` for a non-tensor or a
-    non-float dtype and ``ValueError`` for another number of dimensions or an empty map
-    (whose mean would be NaN).
+    with ``h, w >= 1``. Returns ``(B, K)``. Raises ``TypeError`` for a non-tensor, a meta
+    tensor or a non-float dtype and ``ValueError`` for another number of dimensions, an empty
+    map (whose mean would be NaN), NaN or infinite gradients.
     """
     if not torch.is_tensor(grads):
         raise TypeError(f"grads must be a torch.Tensor (B, K, h, w), got {type(grads).__name__}")
     if not grads.is_floating_point():
         raise TypeError(f"grads must be a floating-point tensor, got dtype {grads.dtype}")
+    check_array(grads, "grads", nonempty=False)  # meta tensors, NaN, infinity
     if grads.ndim != 4:
         raise ValueError(f"grads must be (B, K, h, w), got shape {tuple(grads.shape)}")
     if grads.shape[2] == 0 or grads.shape[3] == 0:
