@@ -908,3 +908,77 @@ def test_score_cam_on_resnet18_fused_equals_unfused():
     plain = ScoreCAM(model, model.layer4, chunk_size=128, fuse=False)(x, targets=3)
     assert _corr(fused, plain) >= 0.9999
     torch.testing.assert_close(fused, plain, atol=2e-3, rtol=0)
+
+
+# ---------------------------------------------------------------- the chapter's figures and pass counts
+
+def test_chapter_quotes_the_forward_pass_count():
+    """Cell 'Counting the passes' prints the exact count; the prose under it quotes it."""
+    import re
+
+    printed = _printed("images through the model")
+    total, scenes, per_image = re.search(r"Score-CAM\s+(\d+) images through the model for (\d+) scenes:\s+([\d.]+) "
+                                         r"forward passes per image", printed).groups()
+    assert abs(int(total) / int(scenes) - float(per_image)) < 0.05
+    prose = "\n".join(c.source for c in _chapter().cells if c.cell_type == "markdown")
+    assert f"{total} passes for {scenes} images, {per_image} per image" in prose
+    assert f"with {per_image} forward passes per image" in prose
+    assert "lies under Grad-CAM" not in prose  # the figure draws CAM dashed on top
+
+
+def _agg():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def test_show_curves_draws_an_equal_method_dashed_on_top():
+    plt = _agg()
+    from vklib.cam.plot import show_curves
+
+    curve = (np.linspace(1, 0, 9), np.linspace(0, 1, 9))
+    curves = {"CAM": curve, "Grad-CAM": curve, "random map": (np.full(9, 0.5), np.full(9, 0.5))}
+    fig = show_curves(curves, same_as={"CAM": "Grad-CAM"})
+    ax = fig.axes[1]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["CAM (= Grad-CAM here)", "Grad-CAM", "random map"]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    cam, grad = lines["CAM (= Grad-CAM here)"], lines["Grad-CAM"]
+    assert cam.get_zorder() > grad.get_zorder() and cam.get_linestyle() == "--"
+    assert cam.get_color() != grad.get_color()
+    assert ax.get_lines()[-1] is cam  # drawn last
+    with pytest.raises(ValueError, match="not those of"):
+        show_curves({**curves, "CAM": (curve[0] * 0.5, curve[1])}, same_as={"CAM": "Grad-CAM"})
+    plt.close("all")
+
+
+def test_show_channel_scores_legend_names_the_marked_channels():
+    plt = _agg()
+    from vklib.cam.plot import show_channel_scores
+
+    rng = np.random.default_rng(0)
+    alpha, cic = rng.normal(size=16), rng.normal(size=16)
+    image, masks = rng.random((8, 8, 3)), rng.random((16, 8, 8))
+    fig = show_channel_scores(alpha, cic, image, masks, {"overrated": (3, "tab:red"), "best": (7, "tab:green")},
+                              title="scene")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "channel 3: overrated" in labels and "channel 7: best" in labels
+    titles = [ax.get_title() for ax in fig.axes[2:4]]
+    assert all("\\circ" in t and "*" not in t for t in titles)
+    plt.close("all")
+
+
+def test_show_explorer_has_a_colour_key():
+    plt = _agg()
+    from vklib.cam.plot import show_explorer
+
+    rng = np.random.default_rng(0)
+    fig = show_explorer(rng.random((8, 8, 3)), rng.random((8, 8)), rng.random((8, 8)) > 0.5,
+                        caption="a cross", title="Grad-CAM")
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and "0 blue to 1 red" in bars[0].get_ylabel()
+    assert bars[0].get_ylim() == (0.0, 1.0)
+    plt.close("all")

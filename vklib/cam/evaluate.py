@@ -73,7 +73,7 @@ def evaluation_table(rows: dict, passes: dict, ms: dict | None = None) -> str:
             f"{'energy PG ↑':>13s}{'passes/image':>14s}" + (f"{'ms/image':>10s}" if ms is not None else ""))
     lines = [head]
     for name, r in rows.items():
-        p = f"{passes[name]:.0f}" if name in passes else "-"
+        p = f"{passes[name]:.1f}" if name in passes else "-"  # Score-CAM: a little under 1 + K
         line = f"{name:22s}{r['del_auc']:16.3f}{r['ins_auc']:17.3f}{r['pg']:12.3f}{r['epg']:13.3f}{p:>14s}"
         if ms is not None:
             line += f"{ms[name]:10.2f}" if name in ms else f"{'-':>10s}"

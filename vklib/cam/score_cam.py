@@ -286,9 +286,12 @@ class ScoreCAM(BaseCAM):
     chunk_size : int, keyword-only
         Masked images per forward pass (memory vs speed; the maps do not depend on it).
     score : {"logit", "probability"}, keyword-only
-        :math:`f^c`: the class logit (default, as pytorch-grad-cam) or its softmax probability.
+        :math:`f^c`: the class logit (default; what Algorithm 1 of the paper feeds to its softmax,
+        and what pytorch-grad-cam uses) or the class's softmax probability over the classes (what
+        the authors' reference code uses).
     weighting : {"softmax", "raw"}, keyword-only
-        ``"softmax"``: Algorithm 1 of the paper. ``"raw"``: :math:`\alpha_k^c = f^c(X \circ H^k)`
+        ``"softmax"``: Algorithm 1 of the paper (a softmax over the channels' scores).
+        ``"raw"``: :math:`\alpha_k^c = f^c(X \circ H^k)`
         with no softmax over channels; with ``score="probability"`` this is what the
         authors' reference code does.
     align_corners : bool, keyword-only
