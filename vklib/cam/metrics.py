@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vklib.checks import check_array, check_in, check_positive
+from vklib.edges import gaussian_kernel1d
 
 from .base import check_images
 from .score_cam import inference_copy
@@ -29,7 +30,8 @@ def blur_baseline(images: torch.Tensor, *, sigma: float = 4.0) -> torch.Tensor:
     r"""A Gaussian-blurred copy of ``(B, C, H, W)`` images: the insertion canvas (Petsiuk et al.).
 
     Separable convolution with the sampled Gaussian :math:`g(x) \propto \exp(-x^2 / 2\sigma^2)`,
-    :math:`|x| \le 3\sigma`, normalised to sum 1, with replicated borders. Returns the
+    :math:`|x| \le \lfloor 3\sigma + 1/2 \rfloor`, normalised to sum 1
+    (:func:`vklib.edges.gaussian_kernel1d` with ``truncate=3``), with replicated borders. Returns the
     images' shape, dtype and device. float16 and bfloat16 images are blurred in float32 and
     cast back (PyTorch's CPU convolution in half precision can take minutes on a small batch).
     """
@@ -37,10 +39,8 @@ def blur_baseline(images: torch.Tensor, *, sigma: float = 4.0) -> torch.Tensor:
     sigma = check_positive(sigma, "sigma")
     if images.dtype in (torch.float16, torch.bfloat16):
         return blur_baseline(images.float(), sigma=sigma).to(images.dtype)
-    radius = int(3 * sigma)
-    x = torch.arange(-radius, radius + 1, device=images.device, dtype=images.dtype)
-    g = torch.exp(-0.5 * (x / sigma) ** 2)
-    g = g / g.sum()
+    g = torch.as_tensor(gaussian_kernel1d(sigma, truncate=3.0), device=images.device, dtype=images.dtype)
+    radius = (g.numel() - 1) // 2
     c = images.shape[1]
     out = F.pad(images, (radius, radius, radius, radius), mode="replicate")
     out = F.conv2d(out, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
