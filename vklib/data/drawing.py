@@ -30,8 +30,8 @@ _CROSS_REACH = math.sqrt(1.0 - 0.34**2)
 # Unit normals of the sides of an upward-pointing equilateral triangle (y grows downwards).
 _TRIANGLE_NORMALS = ((0.0, 1.0), (_SQRT3_2, -0.5), (-_SQRT3_2, -0.5))
 # Unit normals of the five lines of a pentagram: angles -90 + 72 k degrees, computed once with
-# Python's math module (the platform's C library, which IEEE 754 does not require to round cos/sin
-# correctly; the glibc and macOS libraries the book is tested on give the same bits for these angles).
+# Python's math module (the platform's C library; IEEE 754 does not require cos/sin to be correctly
+# rounded, so another platform may differ in the last bit).
 _STAR_NORMALS = tuple(
     (math.cos(math.radians(-90.0 + 72.0 * k)), math.sin(math.radians(-90.0 + 72.0 * k))) for k in range(5)
 )
