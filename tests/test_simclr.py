@@ -618,3 +618,47 @@ def test_band_of_committed_seeds():
     assert band([0.5, 0.5, 0.5]) == pytest.approx((0.45, 0.55))                      # the floor
     with pytest.raises(ValueError, match="finite"):
         band([0.5, float("inf")])
+
+
+def test_lowest_background_prediction_explains_every_answer():
+    """The predict exercise: the right row is the committed one, each wrong answer names its misconception."""
+    from vklib.simclr.questions import (LOWEST_BACKGROUND_ANSWER, LOWEST_BACKGROUND_OPTIONS,
+                                        check_lowest_background_prediction)
+    from vklib.simclr.results import row
+    from vklib.simclr.stats import mean_sd
+
+    table = _committed()
+    means = {k: mean_sd(row(table, name)["background_probe"])[0] for k, name in LOWEST_BACKGROUND_OPTIONS.items()}
+    assert LOWEST_BACKGROUND_ANSWER == min(means, key=means.get)
+    right = check_lowest_background_prediction(" C ")
+    assert right and f"({means['c']:.2f} against about" in str(right)
+    assert f"about {means['b']:.2f}" in str(right) and f"about {means['d']:.2f}" in str(right)
+    a = check_lowest_background_prediction("a")
+    assert not a and "not blind to colour" in str(a) and "'Untrained' does not mean" in str(a)
+    b = check_lowest_background_prediction("b")
+    assert not b and "among the *highest*" in str(b) and "asks for the lowest" in str(b)
+    d = check_lowest_background_prediction("d")
+    assert not d and "the paper's argument" in str(d) and f"as well as crop only does (about {means['d']:.2f})" in str(d)
+    assert not check_lowest_background_prediction(...) and "not answered" in str(check_lowest_background_prediction(None))
+    assert "not an option" in str(check_lowest_background_prediction("e"))
+
+
+def test_similarity_heatmap_spans_the_observed_range_and_boxes_the_partners():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vklib.simclr.plot import similarity_heatmap
+
+    rng = np.random.default_rng(0)
+    z = torch.nn.functional.normalize(torch.from_numpy(rng.normal(size=(6, 5))), dim=1)
+    S = z @ z.T
+    ax = similarity_heatmap(S, title="t")
+    off = S[~torch.eye(6, dtype=torch.bool)]
+    assert ax.images[0].get_clim() == pytest.approx((float(off.min()), float(off.max())))
+    assert len(ax.patches) == 6 and ax.get_xticklabels()[3].get_text() == "0b"
+    assert similarity_heatmap(S.numpy(), vmin=-1, vmax=1).images[0].get_clim() == (-1, 1)
+    with pytest.raises(ValueError, match="square"):
+        similarity_heatmap(S[:5])
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -5,8 +5,11 @@ each process holds a slice of the batch. Contrastive losses want every other sam
 in the *global* batch as a negative, so each process gathers all slices. The gathered
 copies carry no gradient (``all_gather`` is not differentiable), so the slice that
 belongs to this process is put back in its place with its autograd history intact;
-every process then computes the gradient of its own samples, and DDP averages them.
-The loss's labels for this process's rows start at ``rank * local_batch``.
+the losses of :mod:`vklib.simclr.loss` and :mod:`vklib.clip.loss` then compute the *whole*
+global loss on every process (every row of the gathered batch, the same labels on every
+process), so the gradient with respect to this process's slice includes the terms in which
+its samples are negatives of the other processes' rows; DDP averages the parameter
+gradients over the processes.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ def gather_with_grad(x):
         Rows ``rank * n : (rank + 1) * n`` are ``x`` itself (with gradient); the others are
         detached copies from the other processes.
     offset : int
-        ``rank * n``, the index of this process's first row in ``all_x``.
+        ``rank * n``, the index of this process's first row in ``all_x`` (for callers that
+        compute only their own rows; the book's losses compute every row and do not use it).
 
     Without an initialised process group (or with one process) returns ``(x, 0)``.
     """

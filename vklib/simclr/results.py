@@ -33,8 +33,8 @@ CLAIMS = (
     ("without colour distortion the background colour is a shortcut (crop only > recipe)", "crop only", RECIPE,
      "background_probe"),
     ("the head discards colour (h > z on the colour probe)", RECIPE, "recipe, z = g(h)", "colour_probe"),
-    ("colour distortion removes the background-colour shortcut (crop only > colour only)", "crop only",
-     "colour only", "background_probe"),
+    ("dropping crops and adding colour distortion removes the background-colour shortcut "
+     "(crop only > colour only)", "crop only", "colour only", "background_probe"),
 )
 
 
