@@ -598,3 +598,46 @@ def test_colour_only_question_names_each_misconception():
     assert "does not tell the shape" in check_colour_only_pair_accuracy(1.0).message
     assert not check_colour_only_pair_accuracy(0.0).passed
     assert not check_colour_only_pair_accuracy(0.5).passed
+
+
+def test_phrasing_classifier_check_fails_on_wrong_answers():
+    """Exercise 3's check of one phrasing's classifier: the right answer passes, wrong ones fail."""
+    from vklib.data import COLORS, SHAPES
+    from vklib.exercises import check
+
+    model = vc.create_tiny_clip(seed=0).eval()
+    tokenizer = vc.get_tokenizer(vc.TINY_NAME)
+    names = [f"{c} {s}" for c in COLORS for s in SHAPES]
+
+    def build(templates):
+        return vc.build_zero_shot_classifier(model, tokenizer, names, templates).cpu()
+
+    def reference(phrasing):
+        return build([t["template"] for t in vc.caption_templates(phrasings=[phrasing], short=False)])
+
+    cases = ["photo", "thing first"]
+    right = check(reference, reference, cases, name="right", rtol=1e-4, atol=1e-5)
+    assert right.passed
+    every_template = build([t["template"] for t in vc.caption_templates(short=False)])
+    wrong = {"zeros": lambda p: torch.zeros_like(every_template),
+             "all 75 templates": lambda p: every_template,
+             "short templates": lambda p: build(list(vc.SHORT_TEMPLATES)),
+             "another phrasing": lambda p: reference("plain"),
+             "one size only": lambda p: build([t["template"] for t in vc.caption_templates(
+                 phrasings=[p], sizes=["small"], short=False)])}
+    for label, answer in wrong.items():
+        assert not check(answer, reference, cases, name=label, rtol=1e-4, atol=1e-5).passed, label
+
+
+def test_chapter_marks_the_supervised_runs_as_single_runs():
+    """The supervised print says, for each recorded run, that it is one run and which seed."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "chapters" / "06_clip.ipynb").read_text())
+    printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                      for o in c.get("outputs", []))
+    for key, run in _results()["supervised"].items():
+        assert (f"{run['steps']} steps: shape accuracy {run['shape_acc']['seen_test']:.3f} on seen pairs"
+                in printed), key
+        assert f"(one run, seed {key.split('/')[0]})" in printed, key

@@ -19,8 +19,13 @@ Then, with the 42 colour-shape names as classes:
   projection (:func:`vklib.clip.metrics.tower_features`) with k labelled scenes per seen
   pair, against zero-shot on the same 36 classes, as in the paper's Figure 6 (zero-shot
   against few-shot linear probes);
-* ``supervised_shape_ceiling``: the same image tower trained with shape labels (cross-entropy,
-  a linear head on its 64-d output) on the same scenes for the same number of steps.
+* ``supervised``: the same image tower trained with shape labels (cross-entropy, a linear
+  head on its 64-d output) on the same scenes, one run per seed of ``--supervised-seeds``
+  (default: seed 0 only) and per entry of ``supervised_epochs``: 4 epochs (184 steps, the
+  CLIP run's length) and 12 epochs (552 steps); keys ``"seed/epochs"``.
+  ``supervised_shape_ceiling`` is its shape accuracy on the seen-pair test scenes after the
+  longest run (12 epochs, 552 steps, three times the CLIP run's steps), averaged over the
+  supervised seeds; ``supervised_same_steps`` the same after 4 epochs (184 steps).
 
 All randomness is seeded (scenes by their seeds, weights by ``create_tiny_clip(seed=...)``,
 batch order by ``train_clip(seed=...)``); reruns on the same machine give the same numbers,
