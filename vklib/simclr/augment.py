@@ -30,7 +30,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from vklib.checks import check_positive
+from vklib.checks import check_array, check_positive
 
 __all__ = [
     "random_resized_crop",
@@ -56,6 +56,8 @@ LUMA = (0.299, 0.587, 0.114)
 def _check_batch(images, name="images"):
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape (B, 3, H, W), got {type(images).__name__}")
+    if images.device.type == "meta":
+        raise TypeError(f"{name} must hold data, got a meta tensor of shape {tuple(images.shape)}")
     if images.ndim != 4 or images.shape[1] != 3:
         raise ValueError(f"{name} must have shape (B, 3, H, W), got {tuple(images.shape)}")
     if not images.dtype.is_floating_point:
@@ -93,7 +95,7 @@ def _as_batch(images, name="images"):
     """``(B, 3, H, W)`` float view of a batch or of one ``(3, H, W)`` image, and whether it was one image.
 
     Integer images are rejected rather than reinterpreted: convert them explicitly, e.g.
-    ``images.float() / 255``.
+    ``images.float() / 255``; so are meta tensors, empty batches, NaN and infinity.
     """
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape (B, 3, H, W) or (3, H, W), "
@@ -102,9 +104,9 @@ def _as_batch(images, name="images"):
         raise TypeError(f"{name} must be floating point with values in [0, 1], got dtype {images.dtype} "
                         f"(convert integer images explicitly, e.g. images.float() / 255)")
     if images.ndim == 3 and images.shape[0] == 3:
-        return images.unsqueeze(0), True
+        return check_array(images, name).unsqueeze(0), True  # meta, empty, NaN and inf rejected by name
     if images.ndim == 4 and images.shape[1] == 3:
-        return images, False
+        return check_array(images, name), False
     raise ValueError(f"{name} must have shape (B, 3, H, W) or (3, H, W), got {tuple(images.shape)}")
 
 
