@@ -6,7 +6,7 @@
 ``train``     the SimCLR training loop and a supervised baseline
 ``evaluate``  features, linear probe and k-NN accuracy
 ``ddp``       ``torchrun`` entry point for data-parallel training
-``results``   the committed ablation: tables, claims with paired differences, label efficiency
+``results``   the recorded ablation: tables, claims with paired differences, label efficiency
 ``plot``      the chapter's similarity-matrix figure
 ``questions`` the chapter's predict-and-interpret question
 
