@@ -23,7 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from ..data.drawing import BACKGROUNDS, SHAPES, SceneParameters, muted_colour
-from ..data.scenes import (COLORS, _allowed_colours, _subset, check_count, check_seed, check_size, names_to_indices,
+from ..data.scenes import (COLORS, allowed_colours, subset_fields, check_count, check_seed, check_size, names_to_indices,
                            render_in_chunks)
 from .captions import PHRASINGS, phrase
 
@@ -63,7 +63,7 @@ class CaptionScenes:
 
     def __getitem__(self, index) -> "CaptionScenes":
         """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**_subset(self, index))
+        return type(self)(**subset_fields(self, index))
 
     @property
     def pairs(self) -> np.ndarray:
@@ -131,7 +131,7 @@ def make_caption_scenes(n: int, *, size: int = 32, seed: int = 0, colors: Iterab
     shape_ids = names_to_indices(shapes, SHAPES, "shapes")
     colour_ids = names_to_indices(colors, list(COLORS), "colors")
     phrase_ids = names_to_indices(phrasings, list(PHRASINGS), "phrasings")
-    allowed = _allowed_colours(shape_ids, colour_ids, exclude)
+    allowed = allowed_colours(shape_ids, colour_ids, exclude)
 
     side = min(height, width)
     p = SceneParameters(

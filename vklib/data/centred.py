@@ -28,7 +28,7 @@ import numpy as np
 
 from ..color.hsv import hsv_to_srgb
 from .drawing import BACKGROUNDS, SHAPES, SceneParameters
-from .scenes import _subset, check_count, check_seed, check_size, names_to_indices, render_in_chunks
+from .scenes import subset_fields, check_count, check_seed, check_size, names_to_indices, render_in_chunks
 
 __all__ = ["HUES", "CentredScenes", "make_centred_scenes"]
 
@@ -71,7 +71,7 @@ class CentredScenes:
 
     def __getitem__(self, index) -> "CentredScenes":
         """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**_subset(self, index))
+        return type(self)(**subset_fields(self, index))
 
 
 def _check_range(value, name, lo, hi):

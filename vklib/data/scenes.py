@@ -79,7 +79,7 @@ class Scenes:
 
     def __getitem__(self, index) -> "Scenes":
         """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**_subset(self, index))
+        return type(self)(**subset_fields(self, index))
 
     def attributes(self, i: int) -> dict:
         """The named attributes of scene ``i``."""
@@ -98,7 +98,7 @@ class Scenes:
         return bounding_boxes(self.masks)
 
 
-def _subset(batch, index) -> dict:
+def subset_fields(batch, index) -> dict:
     """The fields of a dataclass batch restricted to ``index`` (lists are indexed item by item)."""
     if isinstance(index, (int, np.integer)):
         index = [int(index)]
@@ -187,7 +187,7 @@ def names_to_indices(names: Iterable[str] | None, options: Sequence[str], what: 
     return np.array([list(options).index(n) for n in names])
 
 
-def _allowed_colours(shape_ids, colour_ids, exclude) -> dict:
+def allowed_colours(shape_ids, colour_ids, exclude) -> dict:
     """For each allowed shape, the allowed colour indices once the ``exclude`` pairs are removed."""
     colour_names = list(COLORS)
     excluded = set()
@@ -342,7 +342,7 @@ def make_scenes(
     shape_ids = names_to_indices(shapes, SHAPES, "shapes")
     colour_ids = names_to_indices(colors, list(COLORS), "colors")
     background_ids = names_to_indices(backgrounds, BACKGROUNDS, "backgrounds")
-    allowed = _allowed_colours(shape_ids, colour_ids, exclude)
+    allowed = allowed_colours(shape_ids, colour_ids, exclude)
 
     # 1. Per-scene parameters, each scene from its own generator PCG64([seed, i]).
     p = _empty_parameters(n, height, width, max_distractors)
