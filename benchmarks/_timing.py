@@ -53,9 +53,10 @@ def contention() -> str:
     now, cores = load_average(), os.cpu_count() or 1
     if now is None or LOAD_AT_START is None:
         return "load average not available"
-    # A benchmark keeps up to all cores busy itself; a load above the core count, or well above
-    # zero before it started, means other processes competed for the CPU during the timing.
-    busy = LOAD_AT_START > 0.5 or now > cores + 0.5
+    # A benchmark keeps up to all cores busy itself; a load above the core count, or a start with
+    # about one runnable process already (the average of the last minute), means other processes
+    # competed for the CPU during the timing.
+    busy = LOAD_AT_START > 1.0 or now > cores + 1.0
     line = f"load average {LOAD_AT_START:.2f} at start, {now:.2f} now"
     if busy:
         line += (" -- CONTENDED: other processes shared the cores; absolute times are pessimistic,"
