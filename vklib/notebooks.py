@@ -266,6 +266,7 @@ def nbgrader_edition(src: str | os.PathLike, out: str | os.PathLike) -> list[Pat
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: ``execute``, ``student`` or ``nbgrader`` (see the module docstring); returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m vklib.notebooks", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="re-execute notebooks in place, top to bottom")
