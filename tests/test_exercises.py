@@ -101,7 +101,7 @@ def test_a_list_where_an_array_is_expected_fails():
 
 def test_rebinding_the_reference_is_reported_and_undone():
     import vklib.color as vc
-    import vklib.exercises as ex
+    import vklib._guards as ex
 
     ex._snapshot_vklib()  # vklib.color was imported after vklib.exercises here
     original = vc.srgb_to_linear
@@ -118,7 +118,7 @@ def test_rebinding_the_reference_is_reported_and_undone():
 def test_a_reference_replaced_before_vklib_was_first_seen_is_not_trusted(monkeypatch):
     import types
 
-    import vklib.exercises as ex
+    import vklib._guards as ex
 
     fake = types.ModuleType("vklib._fake_for_test")
     fake.__all__ = ["f"]
@@ -143,7 +143,7 @@ def test_a_slow_answer_is_stopped_with_a_clear_message():
 
 
 def test_printed_output_is_capped(capsys):
-    import vklib.exercises as ex
+    import vklib._guards as ex
 
     def chatty(x):
         for i in range(44_000):
