@@ -3,7 +3,7 @@
 A small notebook (written into a temporary folder) builds an explorer whose render function
 prints the slider's value, and the GrabCut widget on a 48-pixel scene. Headless Chromium opens
 it in a live Jupyter front end, runs the cells, and checks what a reader would see and do: the
-slider is drawn, moving it with the keyboard changes the printed value (the kernel re-rendered),
+slider is drawn, dragging its handle with the mouse changes the printed value (the kernel re-rendered),
 the ipycanvas canvas is drawn, and a mouse drag on it becomes a rectangle that the kernel records
 (the widget's status line says so, and a later cell prints the session's events).
 
@@ -11,10 +11,13 @@ the ipycanvas canvas is drawn, and a mouse drag on it becomes a rectangle that t
 * ipywidgets 7.7 (what Colab has shipped): the classic Notebook 6.5 with Colab's widget stack
   (``IPYWIDGETS7_PINS``) in a virtual environment over the system's packages, built once per
   session from the package registry (pip's cache serves it after the first run; about 10 s).
-  NOT YET PASSING, so marked xfail and not run: the venv installs and the kernel side runs
-  (the cell prints ``ipywidgets 7.7.1``), but in Chromium the explorer's widget view stays empty
-  (``display: none``) with no console error. Still to find out: whether ipycanvas 0.14's
-  nbextension (built for ipywidgets 8) or a missing nbextension config is the cause.
+  The cells run once the classic widget manager has restored the kernel's widgets (a cell run
+  the moment the kernel connects can leave its widget views empty, as a reader's early click
+  could).
+  Its result (Chromium, 2 Dec 2026): the explorer's slider renders, dragging it re-renders
+  ("k squared is 81"), the GrabCut canvas renders (192x192) and draws the dragged rectangle's
+  preview, but the mouse-up never reaches the kernel, so no rectangle is recorded; the test is
+  therefore marked xfail and not run by default (``--runxfail`` runs it, about 60 s).
 """
 
 from __future__ import annotations
@@ -177,7 +180,7 @@ def _drive(page, sel: dict, run_cell, major: str) -> dict:
     page.mouse.down()
     for k in range(1, 6):
         page.mouse.move(x0 + (40 + 24 * k) * f, y0 + (40 + 24 * k) * f)
-        time.sleep(0.05)
+        time.sleep(0.2)
     page.mouse.up()
     page.wait_for_function(
         """([cell]) => [...document.querySelectorAll(cell)[1].querySelectorAll('.widget-label')]
@@ -294,6 +297,11 @@ def run_classic(tmp_path: Path, venv: Path) -> dict:
             page.goto(f"{base}notebooks/{name}?token={token}")
             page.wait_for_function("() => window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel"
                                    " && Jupyter.notebook.kernel.is_connected()", timeout=60000)
+            # The widget manager first restores the kernel's widgets (a fallback when ipywidgets 7's
+            # control comm is not open yet); views displayed before that finishes stay empty.
+            page.wait_for_function("() => Jupyter.WidgetManager && Jupyter.WidgetManager._managers.length > 0",
+                                   timeout=30000)
+            time.sleep(3)
             seen = {"notebook": page.evaluate("() => Jupyter.version")}
 
             def run_cell(i):
@@ -313,8 +321,9 @@ def run_classic(tmp_path: Path, venv: Path) -> dict:
 
 
 @pytest.mark.xfail(run=False, reason=(
-    "not yet passing: under Notebook 6.5.7 with IPYWIDGETS7_PINS the kernel side works and prints, but "
-    "the explorer's VBox view stays empty (display: none) with no console error; see the module docstring"))
+    "the GrabCut drag is not recorded under ipywidgets 7.7 (Notebook 6.5.7, ipycanvas 0.14.3): the canvas is "
+    "drawn and mouse down/move reach the kernel (the preview rectangle appears), but the mouse-up never does, "
+    "so the status stays 'Drag a rectangle ...'. The explorer's slider part passes. Run with --runxfail."))
 @pytest.mark.timeout(300)
 def test_explorer_and_grabcut_canvas_in_classic_notebook_with_ipywidgets_7(tmp_path, ipywidgets7_venv):
     pytest.importorskip("playwright.sync_api")
