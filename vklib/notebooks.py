@@ -114,17 +114,20 @@ def _stub(source: str) -> str:
     return "\n".join(out) if found else "# your code here"
 
 
+def _notebooks_below(src: Path) -> list[Path]:
+    """The notebooks below the folder ``src`` (checkpoints left out), in a stable order."""
+    if not src.is_dir():
+        raise ValueError(f"src must be a folder of notebooks, got {str(src)!r}")
+    return [p for p in sorted(src.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+
+
 def student_edition(src: str | os.PathLike, out: str | os.PathLike) -> list[Path]:
     """Write the student edition of every notebook below ``src`` into ``out``; return the paths written."""
     import nbformat
 
     src, out = Path(src), Path(out)
-    if not src.is_dir():
-        raise ValueError(f"src must be a folder of notebooks, got {str(src)!r}")
     written = []
-    for path in sorted(src.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in _notebooks_below(src):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             tags = set(cell.get("metadata", {}).get("tags", []))
@@ -233,12 +236,8 @@ def nbgrader_edition(src: str | os.PathLike, out: str | os.PathLike) -> list[Pat
     import nbformat
 
     src, out = Path(src), Path(out)
-    if not src.is_dir():
-        raise ValueError(f"src must be a folder of notebooks, got {str(src)!r}")
     written = []
-    for path in sorted(src.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
+    for path in _notebooks_below(src):
         nb = nbformat.read(path, as_version=4)
         n_solution = n_check = 0
         for cell in nb.cells:
