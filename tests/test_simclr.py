@@ -16,7 +16,7 @@ from vklib.simclr import (NTXentLoss, SimCLR, SmallResNet, TwoViews, color_disto
                           simclr_augment, train_simclr, train_supervised, two_views)
 import vklib.simclr as vs
 from vklib.simclr import adjust_brightness, adjust_contrast, adjust_saturation
-from vklib.simclr.augment import _jitter_ops
+from vklib.simclr.distortion import _jitter_ops
 
 
 # ---------------------------------------------------------------- NT-Xent

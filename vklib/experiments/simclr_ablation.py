@@ -15,9 +15,11 @@ probes (seed 2), ``n_test`` held-out scenes (seed 3).
 Every SimCLR row pre-trains the same small ResNet (``SmallResNet(width)``) with NT-Xent,
 changing one setting of :data:`RECIPE`, once per seed in :data:`SEEDS` (the seed sets the
 initial weights, the data order and the augmentations). The frozen encoder is measured by
-four probes (:func:`vklib.simclr.evaluate.probe_scores`): shape linear probe, shape k-NN,
-and linear probes of the shape's hue and of the background's hue, which measure the colour
-shortcut. The recipe's models are also measured after the head (``z = g(h)``) and before
+five probes (:func:`vklib.simclr.evaluate.probe_scores`): shape linear probe, shape k-NN,
+linear probes of the shape's hue and of the background's hue, and a k-NN vote on the
+background's hue; and, after the head, by the k-NN vote on the background's hue in
+``z = g(h)``, where NT-Xent compares the views (the colour shortcut, measured where the loss
+sees it). The recipe's models are also measured after the head (``z = g(h)``) and before
 training (the random encoder).
 
 Label efficiency: with 5, 20 and 100 labelled scenes per class (drawn per seed), a linear
@@ -126,14 +128,16 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
     results = {}
     recipe = name == "crop + colour (recipe)"
     if recipe:
-        results["random encoder"] = probe_scores(model.encoder, probe, test)
+        results["random encoder"] = {**probe_scores(model.encoder, probe, test),
+                                     "background_knn_z": _background_knn_z(model, probe, test)}
     t0 = time.perf_counter()
     history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=p["batch_size"],
                            temperature=cfg["temperature"], seed=seed, device=device, progress=progress,
                            augment=augment_options(cfg))
     seconds = time.perf_counter() - t0
-    results[name] = {**probe_scores(model.encoder, probe, test), "final_loss": history["epoch_loss"][-1],
-                     "first_loss": history["epoch_loss"][0], "seconds": seconds}
+    results[name] = {**probe_scores(model.encoder, probe, test), "background_knn_z": _background_knn_z(model, probe, test),
+                     "final_loss": history["epoch_loss"][-1], "first_loss": history["epoch_loss"][0],
+                     "seconds": seconds}
     if recipe:
         results["recipe, z = g(h)"] = probe_scores(model.encoder, probe, test, head=model.head)
     if name in EFFICIENCY_ROWS:
@@ -142,6 +146,17 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
             k: linear_probe(a[idx], probe.labels[idx], b, test.labels)
             for k in LABELS_PER_CLASS for idx in [few_labels(probe.labels, k, seed=seed)]}
     return results, model
+
+
+def _background_knn_z(model, probe, test):
+    """20-NN accuracy of the background's hue class in ``z = g(f(x))``, the space NT-Xent compares views in."""
+    import torch
+
+    from vklib.simclr import extract_features, knn_accuracy
+
+    net = torch.nn.Sequential(model.encoder, model.head)
+    a, b = extract_features(net, probe.images), extract_features(net, test.images)
+    return knn_accuracy(a, probe.background_colors, b, test.background_colors, k=20)
 
 
 def run_scratch(per_class, seed, profile="cpu", *, data=None, device="cpu", progress=False):
@@ -192,7 +207,7 @@ def collect(done, profile, seeds):
     """The results file's dictionary from the finished runs (``{(kind, what, seed): result}``)."""
     import torch
 
-    keys = ["shape_probe", "knn", "colour_probe", "background_probe"]
+    keys = ["shape_probe", "knn", "colour_probe", "background_probe", "background_knn", "background_knn_z"]
     per_row = {}  # row -> seed -> scores
     scratch = {}
     for (kind, what, seed), out in sorted(done.items(), key=lambda kv: repr(kv[0])):
@@ -235,7 +250,9 @@ def collect(done, profile, seeds):
             "labels_per_class": list(LABELS_PER_CLASS), "adaptations": ADAPTATIONS,
             "task": {"shape_probe": "shape class, 6 classes, chance 1/6", "knn": "shape class, 20-NN",
                      "colour_probe": "hue class of the shape, 6 classes", "background_probe":
-                     "hue class of the background, 6 classes"},
+                     "hue class of the background, 6 classes", "background_knn": "hue class of the background, "
+                     "20-NN", "background_knn_z": "hue class of the background, 20-NN in z = g(h), whatever the "
+                     "row's representation"},
             "torch": torch.__version__, "rows": rows, "label_efficiency": efficiency}
 
 

@@ -1,6 +1,7 @@
 """SimCLR (Chen et al. 2020): contrastive self-supervised learning, chapter 5 of the book.
 
 ``augment``   batched augmentations with per-image random parameters, the two-view wrapper
+``distortion`` the colour distortion (jitter and grayscale), used by ``augment``
 ``loss``      NT-Xent (direct and "seed" formulations, a loop reference), gathered under DDP
 ``model``     a small ResNet-style encoder ``f`` and the projection head ``g``
 ``train``     the SimCLR training loop and a supervised baseline

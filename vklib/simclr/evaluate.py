@@ -85,7 +85,7 @@ def knn_accuracy(train_x, train_y, test_x, test_y, *, k=20):
 
 
 def probe_scores(encoder, probe, test, *, head=None, k=20):
-    """The four measurements of a frozen representation on labelled centred scenes.
+    """The five measurements of a frozen representation on labelled centred scenes.
 
     Parameters
     ----------
@@ -103,8 +103,16 @@ def probe_scores(encoder, probe, test, *, head=None, k=20):
     -------
     dict of float in [0, 1]
         ``shape_probe`` (linear probe of the shape class, 6 classes), ``knn`` (k-NN on the
-        shape), ``colour_probe`` (linear probe of the shape's hue class, 6 classes) and
-        ``background_probe`` (linear probe of the background's hue class, 6 classes).
+        shape), ``colour_probe`` (linear probe of the shape's hue class, 6 classes),
+        ``background_probe`` (linear probe of the background's hue class, 6 classes) and
+        ``background_knn`` (k-NN on the background's hue class).
+
+    Notes
+    -----
+    The two background measurements ask different questions. The linear probe asks whether
+    the background's hue can be *read* from the representation along some direction, however
+    minor; the k-NN vote asks whether the representation's cosine similarity, the quantity
+    NT-Xent compares, *groups* scenes by their background's hue.
     """
     net = encoder if head is None else torch.nn.Sequential(encoder, head)
     a = extract_features(net, probe.images)
@@ -112,7 +120,8 @@ def probe_scores(encoder, probe, test, *, head=None, k=20):
     return {"shape_probe": linear_probe(a, probe.labels, b, test.labels),
             "knn": knn_accuracy(a, probe.labels, b, test.labels, k=k),
             "colour_probe": linear_probe(a, probe.colors, b, test.colors),
-            "background_probe": linear_probe(a, probe.background_colors, b, test.background_colors)}
+            "background_probe": linear_probe(a, probe.background_colors, b, test.background_colors),
+            "background_knn": knn_accuracy(a, probe.background_colors, b, test.background_colors, k=k)}
 
 
 def few_labels(labels, per_class, *, seed=0):
