@@ -24,20 +24,23 @@ Since no step can raise :math:`E`, the energy after every iteration never increa
 
 Mask codes are OpenCV's: 0 ``GC_BGD`` (sure background), 1 ``GC_FGD`` (sure
 foreground), 2 ``GC_PR_BGD`` (probably background), 3 ``GC_PR_FGD`` (probably
-foreground). Pixels with codes 0 and 1 never change; the cut decides between 2 and 3.
+foreground), defined with the start's checks in :mod:`vklib.grabcut.masks`. Pixels with
+codes 0 and 1 never change; the cut decides between 2 and 3.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..checks import _describe, check_array, check_image, check_positive
+from ..checks import _describe, check_image, check_positive
 from .gmm import EPS, GMM, _component_costs, _fit_gmm, kmeans
 from .graph import OFFSETS, _pair_views, compute_beta, nlink_weights, smoothness_energy
+from .masks import GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, check_mask, check_rect, rect_to_mask
 
+# The mask codes and their checks live in .masks; they stay importable from here.
 __all__ = [
     "GC_BGD",
     "GC_FGD",
@@ -50,8 +53,6 @@ __all__ = [
     "grabcut",
     "unary_costs",
 ]
-
-GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -95,52 +96,6 @@ class GrabCutResult:
     def models(self) -> tuple[GMM, GMM]:
         """``(bg_gmm, fg_gmm)``, to resume with ``grabcut(..., models=result.models)``."""
         return self.bg_gmm, self.fg_gmm
-
-
-def check_rect(rect: Any, height: int, width: int) -> tuple[int, int, int, int]:
-    """Check an OpenCV rectangle ``(x, y, w, h)`` against an image of ``height x width``.
-
-    Raises
-    ------
-    TypeError
-        Not a sequence of four integers.
-    ValueError
-        Empty, thinner than 2 pixels, or reaching outside the image.
-    """
-    if isinstance(rect, np.ndarray):
-        rect = rect.tolist()
-    if (not isinstance(rect, (tuple, list)) or len(rect) != 4
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in rect)):
-        raise TypeError(f"rect must be four integers (x, y, w, h), got {rect!r}")
-    x, y, w, h = (int(v) for v in rect)
-    if w <= 0 or h <= 0:
-        raise ValueError(f"rect (x, y, w, h) = {(x, y, w, h)} is empty: w and h must be positive")
-    if w < 2 or h < 2:
-        raise ValueError(f"rect (x, y, w, h) = {(x, y, w, h)} is a single row or column of pixels: "
-                         "w and h must be at least 2")
-    if x < 0 or y < 0 or x + w > width or y + h > height:
-        raise ValueError(f"rect (x, y, w, h) = {(x, y, w, h)} reaches outside the image of "
-                         f"{width} x {height} pixels (need 0 <= x, x + w <= {width}, 0 <= y, y + h <= {height})")
-    return x, y, w, h
-
-
-def rect_to_mask(shape: Sequence[int], rect: Any) -> np.ndarray:
-    """OpenCV's ``GC_INIT_WITH_RECT`` mask: 3 (probably foreground) inside, 0 (background) outside."""
-    height, width = int(shape[0]), int(shape[1])
-    x, y, w, h = check_rect(rect, height, width)
-    mask = np.full((height, width), GC_BGD, dtype=np.uint8)
-    mask[y:y + h, x:x + w] = GC_PR_FGD
-    return mask
-
-
-def check_mask(mask: Any, height: int, width: int) -> np.ndarray:
-    """Check an OpenCV mask: integer ``(H, W)`` with codes in 0..3; return it as uint8."""
-    check_array(mask, "mask", dtype="integer", shape=(height, width))
-    is_bad = ~np.isin(mask, (GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD))
-    if is_bad.any():
-        bad = np.unique(np.asarray(mask)[is_bad])[:5].tolist()
-        raise ValueError(f"mask codes must be 0 (BGD), 1 (FGD), 2 (PR_BGD) or 3 (PR_FGD), got {bad}")
-    return np.asarray(mask).astype(np.uint8)
 
 
 class _GridCut:
