@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from ..checks import check_image
+from ..images import to_tensor
 
 __all__ = ["TINY_NAME", "TINY_CONFIG", "register_tiny_clip", "create_tiny_clip", "get_tokenizer", "scenes_to_tensor"]
 
@@ -148,7 +149,9 @@ def scenes_to_tensor(images, model=None, *, mean=None, std=None) -> torch.Tensor
 
     Uses the model's ``preprocess_cfg`` mean and standard deviation (OpenAI's CLIP values
     for open_clip models) unless ``mean`` / ``std`` are given. No resizing: the scenes must
-    already have the model's image size.
+    already have the model's image size. The tensor keeps the NumPy array's pixel order in
+    memory (``torch.channels_last``): the tiny CLIP's convolutions round differently on the
+    two layouts, and training on this one reproduces the chapter's numbers exactly.
     """
     if not isinstance(images, np.ndarray):
         raise TypeError(f"images must be a NumPy array (N, H, W, 3), got {type(images).__name__}")
@@ -163,5 +166,5 @@ def scenes_to_tensor(images, model=None, *, mean=None, std=None) -> torch.Tensor
             raise ValueError(f"images must be {size[0]} x {size[1]} pixels for this model, got {tuple(images.shape[1:3])}")
     mean = torch.tensor((0.0, 0.0, 0.0) if mean is None else mean, dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor((1.0, 1.0, 1.0) if std is None else std, dtype=torch.float32).view(1, 3, 1, 1)
-    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).permute(0, 3, 1, 2)
+    x = to_tensor(images).contiguous(memory_format=torch.channels_last)
     return (x - mean) / std

@@ -30,6 +30,7 @@ from torch import nn
 
 from vklib.cam.model import SceneCNN
 from vklib.data import SHAPES, make_scenes
+from vklib.images import to_tensor
 
 TRAIN_SEED_BASE = 1000
 HELD_OUT_SEED = 2
@@ -37,8 +38,7 @@ HELD_OUT_SEED = 2
 
 def scenes_to_tensors(scenes) -> tuple[torch.Tensor, torch.Tensor]:
     """``(N, 3, H, W)`` float32 images and ``(N,)`` int64 shape labels."""
-    x = torch.from_numpy(np.ascontiguousarray(scenes.images.transpose(0, 3, 1, 2)))
-    return x, torch.from_numpy(scenes.labels.astype(np.int64))
+    return to_tensor(scenes.images), torch.from_numpy(scenes.labels.astype(np.int64))
 
 
 @torch.no_grad()
