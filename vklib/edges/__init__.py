@@ -81,56 +81,15 @@ References
    https://doi.org/10.1109/TPAMI.1986.4767851
 """
 
-from .canny import canny, hysteresis_threshold, non_maximum_suppression
-from .correlate import convolve2d, correlate2d, correlate2d_reference, correlate_separable, gaussian_smooth
-from .gradient import (finite_differences, gradient, gradient_magnitude, gradient_orientation, orientation_to_rgb,
-                       prewitt, scharr, sobel)
-from .kernels import (BACKWARD_DIFFERENCE, BORDER_MODES, CENTRAL_DIFFERENCE, DERIVATIVE, FORWARD_DIFFERENCE,
-                      LAPLACIAN_4, LAPLACIAN_8, OPERATORS, PREWITT_SMOOTHING, PREWITT_X, PREWITT_Y,
-                      SCHARR_SMOOTHING, SCHARR_X, SCHARR_Y, SOBEL_SMOOTHING, SOBEL_X, SOBEL_Y, frequency_response,
-                      gaussian_kernel1d)
-from .laplacian import laplacian, laplacian_of_gaussian, zero_crossings
-from .scoring import edge_f1, mask_boundary
+# Each module's ``__all__`` is its public list; the package re-exports them all, in the
+# order of the table above.
+from . import canny as _canny, correlate as _correlate, gradient as _gradient, kernels as _kernels
+from . import laplacian as _laplacian, scoring as _scoring
+from .canny import *  # noqa: F403
+from .correlate import *  # noqa: F403
+from .gradient import *  # noqa: F403
+from .kernels import *  # noqa: F403
+from .laplacian import *  # noqa: F403
+from .scoring import *  # noqa: F403
 
-__all__ = [
-    "BORDER_MODES",
-    "FORWARD_DIFFERENCE",
-    "BACKWARD_DIFFERENCE",
-    "CENTRAL_DIFFERENCE",
-    "DERIVATIVE",
-    "SOBEL_SMOOTHING",
-    "PREWITT_SMOOTHING",
-    "SCHARR_SMOOTHING",
-    "SOBEL_X",
-    "SOBEL_Y",
-    "PREWITT_X",
-    "PREWITT_Y",
-    "SCHARR_X",
-    "SCHARR_Y",
-    "LAPLACIAN_4",
-    "LAPLACIAN_8",
-    "OPERATORS",
-    "correlate2d_reference",
-    "correlate2d",
-    "convolve2d",
-    "correlate_separable",
-    "gaussian_kernel1d",
-    "frequency_response",
-    "gaussian_smooth",
-    "finite_differences",
-    "sobel",
-    "prewitt",
-    "scharr",
-    "gradient",
-    "gradient_magnitude",
-    "gradient_orientation",
-    "orientation_to_rgb",
-    "laplacian",
-    "laplacian_of_gaussian",
-    "zero_crossings",
-    "non_maximum_suppression",
-    "hysteresis_threshold",
-    "canny",
-    "mask_boundary",
-    "edge_f1",
-]
+__all__ = [name for module in (_kernels, _correlate, _gradient, _laplacian, _canny, _scoring) for name in module.__all__]
