@@ -19,12 +19,17 @@ from __future__ import annotations
 import signal
 from contextlib import contextmanager
 
+import colour
 import numpy as np
 import pytest
 import torch
 
 import vklib.cam as cam
 import vklib.color as color
+import vklib.color.compare as color_compare
+import vklib.color.difference  # noqa: F401 - color.difference.delta_e_2000_reference
+import vklib.color.plot as color_plot
+import vklib.color.plot_perception as color_perception
 import vklib.edges as edges
 import vklib.grabcut as grabcut
 import vklib.images as images
@@ -38,6 +43,16 @@ TORCH_BATCH = torch.rand(2, 3, 8, 9, generator=torch.Generator().manual_seed(0))
 TORCH_MAPS = torch.rand(2, 4, 5, 6, generator=torch.Generator().manual_seed(1))
 
 
+SRGB_PRIMARIES = np.array([[0.64, 0.33], [0.30, 0.60], [0.15, 0.06]])
+D65_XY = np.array([0.3127, 0.3290])
+LAB_GREY = np.array([50.0, 0.0, 0.0])
+SPECTRA = RNG.random((2, 471))                          # reflectances on color.wavelengths()
+WAVELENGTHS = np.linspace(420.0, 680.0, 6)              # nm
+_RGB_CMFS = colour.MSDS_CMFS["Wright & Guild 1931 2 Degree RGB CMFs"]
+RGB_BAR = np.asarray(_RGB_CMFS.values[20:25], dtype=np.float64)   # r, g, b bars at 5 wavelengths
+V_LAMBDA = color.luminous_efficiency(_RGB_CMFS.wavelengths[20:25])[1]
+
+
 def _gen():
     return torch.Generator().manual_seed(0)
 
@@ -46,9 +61,26 @@ def _gen():
 ANY_SHAPE = {"color.srgb_to_linear", "color.linear_to_srgb", "color.srgb_to_xyz", "color.xyz_to_srgb",
              "color.srgb_to_lab", "color.xyz_to_lab", "color.lab_to_xyz", "color.xyz_to_xyy",
              "color.srgb_to_hsv", "color.hsv_to_srgb", "color.srgb_to_hsl", "color.delta_e_2000",
-             "images.as_float_image", "grabcut.to_uint8", "cam.minmax_normalize", "cam.upsample"}
+             "images.as_float_image", "grabcut.to_uint8", "cam.minmax_normalize", "cam.upsample",
+             "color.delta_e_1976", "color.linear_srgb_to_xyz", "color.xyz_to_linear_srgb", "color.cie_rgb_to_xyz",
+             "color.xyz_to_cie_rgb", "color.xyy_to_xyz", "color.lab_to_srgb", "color.hsl_to_srgb",
+             "color.spectrum_to_xyz", "color.spectrum_to_xyz[surface]", "color.metameric_black",
+             "color.wavelength_to_xyz", "color.wavelength_to_xy", "color.plot.chromaticity_colours"}
 #: ... of which these are elementwise (a single value is a valid input).
-ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_image", "grabcut.to_uint8"}
+ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_image", "grabcut.to_uint8",
+               "color.wavelength_to_xyz", "color.wavelength_to_xy"}
+#: Functions documented to take one image without its batch axis (the result is the batch result's first).
+ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjust_saturation", "simclr.adjust_hue",
+             "simclr.rgb_to_grayscale"}
+#: Functions documented to take any number of channels (feature maps, per-channel filters).
+ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
+                "images.to_tensor"}
+#: name -> {kind: the documented reading}: accepted inputs whose result only has to be finite.
+DOCUMENTED = {
+    "images.to_tensor": {"missing axis": "(H, W) is a grey image"},
+    "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
+                                  "uint8": "integer wavelengths in nm"},
+}
 
 #: name -> (good input, call). Each call takes the (possibly bad) input as its only argument.
 FUNCTIONS = {
@@ -65,6 +97,30 @@ FUNCTIONS = {
     "color.hsv_to_srgb": (NP_IMAGE, color.hsv_to_srgb),
     "color.srgb_to_hsl": (NP_IMAGE, color.srgb_to_hsl),
     "color.delta_e_2000": (NP_TRIPLES * 50, lambda x: color.delta_e_2000(x, np.full((5, 3), 30.0))),
+    "color.delta_e_1976": (NP_TRIPLES * 50, lambda x: color.delta_e_1976(x, np.full((5, 3), 30.0))),
+    "color.difference.delta_e_2000_reference": (NP_TRIPLES[0] * 50,
+                                                lambda x: color.difference.delta_e_2000_reference(x, LAB_GREY)),
+    "color.linear_srgb_to_xyz": (NP_IMAGE, color.linear_srgb_to_xyz),
+    "color.xyz_to_linear_srgb": (NP_TRIPLES, color.xyz_to_linear_srgb),
+    "color.cie_rgb_to_xyz": (NP_IMAGE, color.cie_rgb_to_xyz),
+    "color.xyz_to_cie_rgb": (NP_TRIPLES, color.xyz_to_cie_rgb),
+    "color.xyy_to_xyz": (NP_TRIPLES, color.xyy_to_xyz),
+    "color.lab_to_srgb": (NP_TRIPLES * 50, color.lab_to_srgb),
+    "color.hsl_to_srgb": (NP_IMAGE, color.hsl_to_srgb),
+    "color.rgb_to_xyz_matrix": (SRGB_PRIMARIES, lambda x: color.rgb_to_xyz_matrix(x, D65_XY)),
+    "color.white_xyz": (D65_XY, color.white_xyz),
+    "color.luminous_efficiency": (np.linspace(400.0, 700.0, 7), color.luminous_efficiency),
+    "color.spectrum_to_xyz": (SPECTRA, color.spectrum_to_xyz),
+    "color.spectrum_to_xyz[surface]": (SPECTRA, lambda x: color.spectrum_to_xyz(x, illuminant="D65")),
+    "color.metameric_black": (SPECTRA, color.metameric_black),
+    "color.wavelength_to_xyz": (WAVELENGTHS, color.wavelength_to_xyz),
+    "color.wavelength_to_xy": (WAVELENGTHS, color.wavelength_to_xy),
+    "color.rgb_cmfs_to_xyz_cmfs": (RGB_BAR, lambda x: color.rgb_cmfs_to_xyz_cmfs(x, V_LAMBDA)),
+    "color.compare.against_opencv": (NP_TRIPLES, color_compare.against_opencv),
+    "color.compare.against_colour_science": (NP_TRIPLES,
+                                             lambda x: color_compare.against_colour_science(x, n_colorsys=3)),
+    "color.plot.chromaticity_colours": (NP_TRIPLES[:, :2] * 0.5 + 0.1, color_plot.chromaticity_colours),
+    "color.plot_perception.tints_shades_tones": (NP_TRIPLES[0], color_perception.tints_shades_tones),
     # colour (torch)
     "color.srgb_to_lab[torch]": (TORCH_BATCH, lambda x: color.srgb_to_lab(x, channel_axis=1)),
     "color.srgb_to_hsv[torch]": (TORCH_BATCH, lambda x: color.srgb_to_hsv(x, channel_axis=1)),
@@ -161,36 +217,101 @@ def _astype(x, dtype_np, dtype_torch):
     return x.to(dtype_torch) if _is_torch(x) else x.astype(dtype_np)
 
 
+def _is_float(x):
+    return x.dtype.is_floating_point if _is_torch(x) else x.dtype.kind == "f"
+
+
+def _copy(x):
+    return x.clone() if _is_torch(x) else x.copy()
+
+
+def _with_first(x, value):
+    """A float copy of ``x`` whose first element is ``value``."""
+    out = _copy(x) if _is_float(x) else _astype(x, np.float64, torch.float32)
+    out.reshape(-1)[0] = value
+    return out
+
+
+def _other_float(x):
+    """float32 <-> float64 (the mixed-precision case: the call's other arguments keep their dtype)."""
+    if _is_torch(x):
+        return x.to(torch.float64 if x.dtype == torch.float32 else torch.float32)
+    return x.astype(np.float32 if x.dtype == np.float64 else np.float64)
+
+
+def _channel_axis(x):
+    """The channel axis of a batch / image / colour array, or None (a grey image, a map)."""
+    if _is_torch(x):
+        return 1 if x.ndim == 4 else (-1 if x.ndim == 2 else None)
+    return -1 if x.ndim >= 2 and x.shape[-1] in (1, 2, 3, 4) else None
+
+
+def _more_channels(x, axis):
+    first = x.narrow(axis, 0, 1) if _is_torch(x) else np.take(x, [0], axis=axis)
+    return torch.cat([x, first], dim=axis) if _is_torch(x) else np.concatenate([x, first], axis=axis)
+
+
+def _reversed(x):
+    """A view with a negative stride (torch has none: a flipped copy)."""
+    if _is_torch(x):
+        return x.flip(-1)
+    return x[..., ::-1, :] if x.ndim >= 3 else x[:, ::-1] if x.ndim == 2 else x[::-1]
+
+
 def _bad_inputs(good):
-    """(kind, bad input, what an acceptance must equal: None = must raise, or a function of good)."""
+    """(kind, bad input, what an acceptance must equal: None = must raise, or a keyword)."""
     is_t = _is_torch(good)
-    scaled = (good * 255).round()
-    nan, inf = good.clone() if is_t else good.copy(), good.clone() if is_t else good.copy()
-    nan.reshape(-1)[0] = float("nan")
-    inf.reshape(-1)[0] = float("inf")
+    floating = _is_float(good)
     empty = good[:0]
+    huge = 3e38 if (is_t and good.dtype != torch.float64) or (not is_t and good.dtype == np.float32) else 1e300
     cases = [
         ("None", None, None),
         ("list", good.tolist(), "same"),
         ("0-d", good.reshape(-1)[0].clone() if is_t else np.asarray(good.reshape(-1)[0]), "first value"),
         ("extra axis", good[None, None], "extra axis"),
         ("complex", good.to(torch.complex64) if is_t else good.astype(np.complex128) + 5j, None),
-        ("NaN", nan, None),
-        ("inf", inf, None),
+        ("NaN", _with_first(good, float("nan")), None),
+        ("inf", _with_first(good, float("inf")), None),
+        ("huge", _with_first(good, huge), "no NaN"),
         ("empty", empty, "empty"),
-        ("uint8", _astype(scaled, np.uint8, torch.uint8), "uint8"),
-        ("bool", good > 0.5, "bool"),
-        ("float16", _astype(good, np.float16, torch.float16), "float16"),
-        ("reversed strides", good.flip(-1) if is_t else good[..., ::-1, :] if good.ndim == 3 else good[:, ::-1],
+        ("reversed strides", _reversed(good),
          "reversed"),
     ]
+    if good.ndim >= 2:
+        cases.append(("missing axis", good[0], "missing axis"))
+    axis = _channel_axis(good)
+    if axis is not None:
+        cases.append(("wrong channels", _more_channels(good, axis), "channels"))
+    if floating:
+        scaled = (good * 255).round()
+        cases += [
+            ("uint8", _astype(scaled, np.uint8, torch.uint8), "uint8"),
+            ("bool", good > 0.5, "bool"),
+            ("float16", _astype(good, np.float16, torch.float16), "float16"),
+            ("mixed float32/64", _other_float(good), "other float"),
+        ]
+    else:  # a mask or labels: the same values as floats, or another integer width
+        cases += [
+            ("as float", _astype(good, np.float64, torch.float32), "same or raise"),
+            ("as uint8" if good.dtype not in (np.uint8, torch.uint8) else "as int64",
+             _astype(good, np.uint8, torch.uint8) if good.dtype not in (np.uint8, torch.uint8)
+             else _astype(good, np.int64, torch.int64), "same or raise"),
+        ]
     if is_t:
         cases.append(("meta tensor", good.to("meta"), None))
-        cases.append(("requires grad", good.clone().requires_grad_(True), "same"))
+        if floating:
+            cases.append(("requires grad", good.clone().requires_grad_(True), "same"))
     return cases
 
 
 CASES = [(name, kind) for name, (good, _) in FUNCTIONS.items() for kind, _, _ in _bad_inputs(good)]
+
+
+def _good_result(name):
+    good, fn = FUNCTIONS[name]
+    status, result = _call(fn, good)
+    assert status == "ok", f"{name} rejected its good input: {result}"
+    return result
 
 
 @pytest.mark.parametrize("name,kind", CASES, ids=[f"{n}-{k}" for n, k in CASES])
@@ -204,22 +325,42 @@ def test_bad_input_is_rejected_or_accepted_as_documented(name, kind):
         assert all(a.size == 0 if isinstance(a, np.ndarray) else a.numel() == 0 for a in _arrays(result)), \
             f"{name} returned a non-empty result for empty input"
         return
-    if accept in ("first value", "extra axis"):
-        accept = accept if (name in ELEMENTWISE or (accept == "extra axis" and name in ANY_SHAPE)) else None
+    if accept in ("first value", "extra axis", "missing axis"):
+        ok = name in ELEMENTWISE or (accept != "first value" and name in ANY_SHAPE) \
+            or (accept == "missing axis" and name in ONE_IMAGE)
+        accept = accept if ok else None
+    if accept == "channels":
+        accept = accept if (name in ANY_CHANNELS or name in ELEMENTWISE) else None
+    if kind in DOCUMENTED.get(name, {}) and accept != "no NaN":
+        accept = "documented"  # a documented reading of the input: only a finite result is asked for
     assert accept is not None, f"{name} accepted {kind} input and returned {type(result).__name__}; it must raise"
     for a in _arrays(result):
         if _is_torch(a) and a.device.type == "meta":
             continue
-        finite = _as_numpy(a)
-        assert np.isfinite(finite).all(), f"{name} returned NaN or inf for finite {kind} input"
-    if accept == "first value":
-        expected = np.asarray(_as_numpy(_arrays(_call(fn, good)[1])[0])).reshape(-1)[0]
-        np.testing.assert_allclose(_as_numpy(_arrays(result)[0]), expected, atol=1e-9)
+        values = _as_numpy(a)
+        if accept == "no NaN":  # a huge value may overflow to inf, but never to NaN
+            assert not np.isnan(values).any(), f"{name} returned NaN for a finite huge input"
+        else:
+            assert np.isfinite(values).all(), f"{name} returned NaN or inf for finite {kind} input"
+    if accept == "no NaN":
+        want = _arrays(_good_result(name))
+        assert [tuple(a.shape) for a in _arrays(result)] == [tuple(w.shape) for w in want], "shape changed"
+    elif accept == "first value":
+        # the result for the first input value: (..., k) outputs keep their last axis
+        expected = _as_numpy(_arrays(_good_result(name))[0]).reshape(np.size(_as_numpy(good)), -1)[0]
+        np.testing.assert_allclose(_as_numpy(_arrays(result)[0]).reshape(-1), expected, atol=1e-9)
     elif accept == "extra axis":
-        expected = [a[None, None] for a in _arrays(_call(fn, good)[1])]
-        _same(result, expected, atol=1e-9)
+        _same(result, [a[None, None] for a in _arrays(_good_result(name))], atol=1e-9)
+    elif accept == "missing axis":
+        _same(result, [a[0] for a in _arrays(_good_result(name))], atol=1e-9)
     elif accept == "same":  # float32 paths may take another kernel (e.g. autograd's): float32 rounding
-        _same(result, _call(fn, good)[1], atol=1e-4, rtol=1e-4)
+        _same(result, _good_result(name), atol=1e-4, rtol=1e-4)
+    elif accept == "same or raise":
+        _same(result, _good_result(name), atol=1e-6)
+    elif accept == "other float":
+        expected = _good_result(name)
+        scale = max([float(np.abs(_as_numpy(a)).max()) for a in _arrays(expected) if np.size(_as_numpy(a))] or [1.0])
+        _same(result, expected, atol=1e-4 * max(scale, 1.0), rtol=1e-3)
     elif accept == "uint8":
         reference = (good * 255).round() / 255
         _same(result, _call(fn, reference)[1], atol=1e-4)

@@ -26,6 +26,7 @@ __all__ = [
     "RangeWarning",
     "is_tensor",
     "check_array",
+    "as_checked_array",
     "check_image",
     "check_range",
     "check_in",
@@ -146,6 +147,42 @@ def check_array(
         if not ok:
             raise ValueError(f"{name} must be finite, but it contains NaN or infinity ({_describe(x)})")
     return x
+
+
+def as_checked_array(x: Any, name: str, *, integers: bool = False, **options: Any) -> np.ndarray:
+    """Convert an array-like argument (NumPy array, list, tuple or number) to float64 and check it.
+
+    For arguments documented as *array-like*: lists and numbers are accepted, but not
+    ``None``, strings, torch tensors, booleans or complex values.
+
+    Parameters
+    ----------
+    x : array-like
+        The argument.
+    name : str
+        The argument's name, used in messages.
+    integers : bool, keyword-only
+        Also accept integer values (taken as they are, e.g. wavelengths in nm); by
+        default only floats are accepted, so that an 8-bit colour is not read as a
+        value in [0, 1].
+    **options
+        Passed to :func:`check_array` (``ndim``, ``shape``, ``last_dim``, ...).
+
+    Returns
+    -------
+    numpy.ndarray, float64.
+    """
+    if x is None or isinstance(x, (str, bytes, dict)) or is_tensor(x):
+        raise TypeError(f"{name} must be a numpy array, list or number, got {_describe(x)}")
+    try:
+        a = np.asarray(x)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} must be a regular array of numbers: {err}") from None
+    kinds = ("f", "i", "u") if integers else ("f",)
+    if a.dtype.kind not in kinds:
+        want = "a float or integer" if integers else "a float"
+        raise TypeError(f"{name} must have {want} dtype, got {_describe(a)}")
+    return check_array(a.astype(np.float64), name, dtype="floating", **options)
 
 
 def check_range(x: Any, name: str, *, low: float = 0.0, high: float = 1.0, tolerance: float = 1e-6) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _array as A
+from ..checks import as_checked_array
 
 __all__ = ["delta_e_1976", "delta_e_2000", "delta_e_2000_reference"]
 
@@ -46,7 +47,8 @@ def delta_e_1976(lab1: Any, lab2: Any, *, channel_axis: int = -1) -> Any:
     TypeError
         Not float arrays, or one NumPy and one torch.
     ValueError
-        Different shapes, empty, NaN or infinity, or no size-3 channel axis.
+        Different shapes, empty, NaN or infinity, no size-3 channel axis, or values so large
+        (far outside CIELAB's range, e.g. 1e300) that the difference overflows.
 
     References
     ----------
@@ -60,7 +62,7 @@ def delta_e_1976(lab1: Any, lab2: Any, *, channel_axis: int = -1) -> Any:
     """
     a, b = _pair(lab1, lab2, channel_axis)
     d = a - b
-    return A.sqrt((d * d).sum(-1))
+    return A.check_overflow(A.sqrt((d * d).sum(-1)), "lab1 - lab2")
 
 
 def _degrees(x: Any) -> Any:
@@ -151,14 +153,27 @@ def delta_e_2000(lab1: Any, lab2: Any, *, k_L: float = 1.0, k_C: float = 1.0, k_
     S_H = 1.0 + 0.015 * Cbp * T  # (20)
     R_T = -A.sin(_radians(2.0 * dtheta)) * R_C  # (21)
     tL, tC, tH = dLp / (k_L * S_L), dCp / (k_C * S_C), dHp / (k_H * S_H)
-    return A.sqrt(tL * tL + tC * tC + tH * tH + R_T * tC * tH)  # (22)
+    return A.check_overflow(A.sqrt(tL * tL + tC * tC + tH * tH + R_T * tC * tH), "lab1, lab2")  # (22)
 
 
 def delta_e_2000_reference(lab1: Any, lab2: Any) -> float:
     """CIEDE2000 of one pair, a plain-Python loop-free transcription of Sharma et al.
-    (2005) with :mod:`math`, for tests and for reading next to the paper."""
-    L1, a1, b1 = (float(v) for v in lab1)
-    L2, a2, b2 = (float(v) for v in lab2)
+    (2005) with :mod:`math`, for tests and for reading next to the paper.
+
+    ``lab1`` and ``lab2`` are single CIELAB colours (shape (3,), finite floats; lists are
+    accepted): ``TypeError`` / ``ValueError`` otherwise, and ``ValueError`` for values so
+    large (e.g. 1e300) that the formula overflows.
+    """
+    L1, a1, b1 = (float(v) for v in as_checked_array(lab1, "lab1", shape=(3,)))
+    L2, a2, b2 = (float(v) for v in as_checked_array(lab2, "lab2", shape=(3,)))
+    try:
+        return _delta_e_2000_scalar(L1, a1, b1, L2, a2, b2)
+    except OverflowError:
+        raise ValueError(f"lab1, lab2 are too large for CIEDE2000: got {lab1!r} and {lab2!r}; "
+                         "CIELAB values are expected within a few hundred") from None
+
+
+def _delta_e_2000_scalar(L1: float, a1: float, b1: float, L2: float, a2: float, b2: float) -> float:
     C1, C2 = math.hypot(a1, b1), math.hypot(a2, b2)
     Cb = (C1 + C2) / 2
     G = 0.5 * (1 - math.sqrt(Cb ** 7 / (Cb ** 7 + 25 ** 7)))

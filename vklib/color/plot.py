@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import as_checked_array
 from .srgb import D65_XY, E_XY, SRGB_PRIMARIES_XY, linear_to_srgb, xyz_to_linear_srgb
 from .xyz import xyy_to_xyz
 from .spectra import wavelength_to_xy
@@ -51,8 +52,11 @@ def chromaticity_colours(xy: np.ndarray) -> np.ndarray:
     The chromaticity is taken at ``Y = 1``, converted to linear sRGB, negative
     components are clipped to 0 (out of gamut), the triple is scaled so that its
     largest component is 1, and then sRGB-encoded.
+
+    ``xy`` must hold finite floats (a list is accepted) with a last axis of size 2:
+    ``TypeError`` / ``ValueError`` otherwise.
     """
-    xy = np.asarray(xy, dtype=np.float64)
+    xy = as_checked_array(xy, "xy", last_dim=2)
     xyy = np.concatenate([xy, np.ones(xy.shape[:-1] + (1,))], axis=-1)
     rgb = np.clip(xyz_to_linear_srgb(xyy_to_xyz(xyy)), 0.0, None)
     peak = rgb.max(axis=-1, keepdims=True)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import as_checked_array
+
 __all__ = ["plot_cone_fundamentals", "plot_metamers", "hsv_solid_points", "plot_hsv_solids",
            "tints_shades_tones", "plot_tints_shades_tones"]
 
@@ -178,8 +180,15 @@ def tints_shades_tones(base: Any, *, steps: int = 9) -> dict:
     Returns
     -------
     dict of str to numpy.ndarray, each shape (steps, 3)
+
+    Raises
+    ------
+    TypeError
+        ``base`` is not a float colour (a list is accepted; 8-bit values are rejected).
+    ValueError
+        ``base`` is not one finite sRGB triple, shape (3,).
     """
-    base = np.asarray(base, dtype=float)
+    base = as_checked_array(base, "base", shape=(3,))
     t = np.linspace(0.0, 1.0, steps)[:, None]
     return {
         "tint (→ white)": base + (1.0 - base) * t,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import _array as A
-from ..checks import check_array
+from ..checks import as_checked_array, check_array
 
 __all__ = [
     "CIE_1931_XYZ",
@@ -110,8 +110,8 @@ def luminous_efficiency(grid: Any = None) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     grid : array-like of wavelengths in nm, optional
-        Wavelengths to sample V at (by colour-science's own interpolation);
-        default: its native 1 nm table.
+        Wavelengths to sample V at (by colour-science's own interpolation), a 1-D list or
+        array of finite numbers (integers allowed); default: its native 1 nm table.
 
     Returns
     -------
@@ -127,7 +127,7 @@ def luminous_efficiency(grid: Any = None) -> tuple[np.ndarray, np.ndarray]:
     sd = colour.colorimetry.SDS_LEFS_PHOTOPIC["CIE 1924 Photopic Standard Observer"]
     if grid is None:
         return np.array(sd.wavelengths), np.array(sd.values)
-    grid = np.asarray(grid, dtype=np.float64)
+    grid = as_checked_array(grid, "grid", integers=True, ndim=1)
     return grid, np.asarray(sd[grid], dtype=np.float64)
 
 
