@@ -22,9 +22,9 @@ from typing import Iterable
 
 import numpy as np
 
-from ..data.drawing import BACKGROUNDS, SHAPES, SceneParameters, muted_colour
-from ..data.scenes import (COLORS, allowed_colours, subset_fields, check_count, check_seed, check_size, names_to_indices,
-                           render_in_chunks)
+from ..data.drawing import BACKGROUNDS, SHAPES
+from ..data.scenes import (COLORS, SceneBatch, allowed_colours, check_scene_options, draw_clutter, empty_parameters,
+                           names_to_indices, render_in_chunks)
 from .captions import PHRASINGS, phrase
 
 __all__ = ["CAPTION_SIZES", "CaptionScenes", "make_caption_scenes"]
@@ -34,7 +34,7 @@ CAPTION_SIZES = {"small": (0.18, 0.22), "medium": (0.24, 0.28), "large": (0.30, 
 
 
 @dataclass(frozen=True)
-class CaptionScenes:
+class CaptionScenes(SceneBatch):
     """A batch of captioned scenes (see :func:`make_caption_scenes`).
 
     Attributes
@@ -49,21 +49,10 @@ class CaptionScenes:
     captions : list of N str
     """
 
-    images: np.ndarray
-    masks: np.ndarray
-    labels: np.ndarray
-    colors: np.ndarray
     sizes: np.ndarray
     backgrounds: np.ndarray
     phrasings: np.ndarray
     captions: list
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index) -> "CaptionScenes":
-        """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**subset_fields(self, index))
 
     @property
     def pairs(self) -> np.ndarray:
@@ -121,25 +110,14 @@ def make_caption_scenes(n: int, *, size: int = 32, seed: int = 0, colors: Iterab
     >>> s.images.shape, s.captions[0]  # doctest: +SKIP
     ((2, 32, 32, 3), 'a large green triangle on a striped background')
     """
-    n = check_count(n)
-    height, width = check_size(size)
-    seed = check_seed(seed)
-    if not 0 <= noise <= 0.05:
-        raise ValueError(f"noise must lie in [0, 0.05], got {noise!r}")
-    if isinstance(max_distractors, bool) or not isinstance(max_distractors, (int, np.integer)) or max_distractors < 0:
-        raise ValueError(f"max_distractors must be a non-negative integer, got {max_distractors!r}")
+    n, height, width, seed = check_scene_options(n, size, seed, noise=noise, max_distractors=max_distractors)
     shape_ids = names_to_indices(shapes, SHAPES, "shapes")
     colour_ids = names_to_indices(colors, list(COLORS), "colors")
     phrase_ids = names_to_indices(phrasings, list(PHRASINGS), "phrasings")
     allowed = allowed_colours(shape_ids, colour_ids, exclude)
 
     side = min(height, width)
-    p = SceneParameters(
-        labels=np.empty(n, np.int64), shape_rgb=np.empty((n, 3), np.float32), backgrounds=np.empty(n, np.int64),
-        background_rgb=np.empty((n, 2, 3), np.float64), background_params=np.empty((n, 4), np.int64),
-        centers=np.empty((n, 2), np.float64), radii=np.empty(n, np.float64), rotations=np.empty((n, 2), np.float64),
-        n_blobs=np.empty(n, np.int64), blobs=np.zeros((n, max(max_distractors, 1), 7), np.float64),
-        noise=np.empty((n, height, width, 3), np.float32))
+    p = empty_parameters(n, height, width, max_distractors)
     colours, sizes, said = (np.empty(n, np.int64) for _ in range(3))
     for i in range(n):
         rng = np.random.Generator(np.random.PCG64([seed, i, 6]))
@@ -154,14 +132,7 @@ def make_caption_scenes(n: int, *, size: int = 32, seed: int = 0, colors: Iterab
         p.centers[i] = rng.uniform(r + 1, width - r - 1), rng.uniform(r + 1, height - r - 1)
         angle = 0.0 if SHAPES[label] == "circle" else rng.uniform(-0.5, 0.5)
         p.rotations[i] = math.cos(angle), math.sin(angle)
-        p.background_rgb[i, 0] = muted_colour(rng)
-        p.background_rgb[i, 1] = muted_colour(rng)
-        p.background_params[i] = rng.integers(4, 10), rng.integers(4), rng.integers(16), rng.integers(16)
-        p.n_blobs[i] = rng.integers(max_distractors + 1)
-        for d in range(p.n_blobs[i]):
-            p.blobs[i, d, :4] = rng.uniform(0, width), rng.uniform(0, height), *(side * rng.uniform(0.05, 0.14, 2))
-            p.blobs[i, d, 4:] = muted_colour(rng)
-        p.noise[i] = rng.random((height, width, 3), dtype=np.float32)
+        draw_clutter(rng, i, p, height=height, width=width, max_distractors=max_distractors)
     p.shape_rgb[:] = np.array(list(COLORS.values()), dtype=np.float32)[colours]
     images, masks = render_in_chunks(p, height, width, seed=seed, noise=noise)
     names = list(PHRASINGS)

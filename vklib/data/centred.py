@@ -27,8 +27,8 @@ from typing import Iterable
 import numpy as np
 
 from ..color.hsv import hsv_to_srgb
-from .drawing import BACKGROUNDS, SHAPES, SceneParameters
-from .scenes import subset_fields, check_count, check_seed, check_size, names_to_indices, render_in_chunks
+from .drawing import BACKGROUNDS, SHAPES
+from .scenes import SceneBatch, check_count, check_seed, check_size, empty_parameters, names_to_indices, render_in_chunks
 
 __all__ = ["HUES", "CentredScenes", "make_centred_scenes"]
 
@@ -37,7 +37,7 @@ HUES = ("red", "yellow", "green", "cyan", "blue", "magenta")
 
 
 @dataclass(frozen=True)
-class CentredScenes:
+class CentredScenes(SceneBatch):
     """A batch of object-centred scenes (see :func:`make_centred_scenes`).
 
     Attributes
@@ -54,10 +54,6 @@ class CentredScenes:
     radii : (N,) float32, the shape's circumradius in pixels
     """
 
-    images: np.ndarray
-    masks: np.ndarray
-    labels: np.ndarray
-    colors: np.ndarray
     background_colors: np.ndarray
     backgrounds: np.ndarray
     shape_hsv: np.ndarray
@@ -65,13 +61,6 @@ class CentredScenes:
     tints: np.ndarray
     centers: np.ndarray
     radii: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index) -> "CentredScenes":
-        """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**subset_fields(self, index))
 
 
 def _check_range(value, name, lo, hi):
@@ -163,13 +152,7 @@ def make_centred_scenes(
     texture_ids = names_to_indices(backgrounds, BACKGROUNDS, "backgrounds")
 
     side = min(height, width)
-    p = SceneParameters(
-        labels=np.empty(n, np.int64), shape_rgb=np.empty((n, 3), np.float32), backgrounds=np.empty(n, np.int64),
-        background_rgb=np.empty((n, 2, 3), np.float64), background_params=np.empty((n, 4), np.int64),
-        centers=np.empty((n, 2), np.float64), radii=np.empty(n, np.float64), rotations=np.empty((n, 2), np.float64),
-        n_blobs=np.zeros(n, np.int64), blobs=np.zeros((n, 1, 7), np.float64),
-        noise=np.empty((n, height, width, 3), np.float32),
-    )
+    p = empty_parameters(n, height, width, max_distractors=0)  # no distractor blobs
     shape_hsv = np.empty((n, 3), np.float64)
     background_hsv = np.empty((n, 3), np.float64)
     tints = np.empty((n, 3), np.float64)

@@ -46,7 +46,42 @@ _CHUNK = 32
 
 
 @dataclass(frozen=True)
-class Scenes:
+class SceneBatch:
+    """What every batch of synthetic scenes holds first, and how a batch is indexed.
+
+    :class:`Scenes`, :class:`~vklib.data.CentredScenes` and
+    :class:`~vklib.clip.CaptionScenes` add their own ground truth after these fields.
+
+    Attributes
+    ----------
+    images : (N, H, W, 3) float32 in [0, 1]
+    masks : (N, H, W) bool, True exactly on the shape's pixels
+    labels : (N,) int64, index into :data:`SHAPES`
+    colors : (N,) int64, the shape's colour class
+    """
+
+    images: np.ndarray
+    masks: np.ndarray
+    labels: np.ndarray
+    colors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        """The scenes at ``index`` (an int, slice, index array or boolean mask), as a batch of the same class."""
+        if isinstance(index, (int, np.integer)):
+            index = [int(index)]
+        idx = np.arange(len(self))[index]
+        values = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            values[f.name] = [v[i] for i in idx] if isinstance(v, list) else v[idx]
+        return type(self)(**values)
+
+
+@dataclass(frozen=True)
+class Scenes(SceneBatch):
     """A batch of synthetic scenes with their ground truth.
 
     Attributes
@@ -63,23 +98,12 @@ class Scenes:
     captions : list of N str, e.g. ``"a small red triangle at the top left on a striped background"``
     """
 
-    images: np.ndarray
-    masks: np.ndarray
-    labels: np.ndarray
-    colors: np.ndarray
     sizes: np.ndarray
     positions: np.ndarray
     backgrounds: np.ndarray
     centers: np.ndarray
     radii: np.ndarray
     captions: list
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index) -> "Scenes":
-        """A subset of the scenes (an int, slice, index array or boolean mask)."""
-        return type(self)(**subset_fields(self, index))
 
     def attributes(self, i: int) -> dict:
         """The named attributes of scene ``i``."""
@@ -96,18 +120,6 @@ class Scenes:
     def boxes(self) -> np.ndarray:
         """(N, 4) int64 bounding boxes ``(x0, y0, x1, y1)`` of the masks, ends exclusive."""
         return bounding_boxes(self.masks)
-
-
-def subset_fields(batch, index) -> dict:
-    """The fields of a dataclass batch restricted to ``index`` (lists are indexed item by item)."""
-    if isinstance(index, (int, np.integer)):
-        index = [int(index)]
-    idx = np.arange(len(batch))[index]
-    values = {}
-    for f in fields(batch):
-        v = getattr(batch, f.name)
-        values[f.name] = [v[i] for i in idx] if isinstance(v, list) else v[idx]
-    return values
 
 
 def bounding_boxes(masks: np.ndarray) -> np.ndarray:
@@ -166,6 +178,18 @@ def check_size(size, *, minimum: int = 16) -> tuple[int, int]:
     return height, width
 
 
+def check_scene_options(n, size, seed, *, noise, max_distractors) -> tuple[int, int, int, int]:
+    """Check the options every cluttered-scene maker shares; return ``(n, height, width, seed)``."""
+    n = check_count(n)
+    height, width = check_size(size)
+    seed = check_seed(seed)
+    if not 0 <= noise <= 0.05:
+        raise ValueError(f"noise must lie in [0, 0.05], got {noise!r}")
+    if isinstance(max_distractors, bool) or not isinstance(max_distractors, (int, np.integer)) or max_distractors < 0:
+        raise ValueError(f"max_distractors must be a non-negative integer, got {max_distractors!r}")
+    return n, height, width, seed
+
+
 def check_seed(seed) -> int:
     """``seed`` as a non-negative int, or a ValueError."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -209,20 +233,14 @@ def allowed_colours(shape_ids, colour_ids, exclude) -> dict:
 # Drawing the parameters
 # --------------------------------------------------------------------------------------
 
-def _empty_parameters(n: int, height: int, width: int, max_distractors: int) -> SceneParameters:
+def empty_parameters(n: int, height: int, width: int, max_distractors: int) -> SceneParameters:
+    """Parameter arrays for ``n`` scenes of ``height x width`` with up to ``max_distractors`` blobs (none drawn yet)."""
     return SceneParameters(
-        labels=np.empty(n, np.int64),
-        shape_rgb=np.empty((n, 3), np.float32),
-        backgrounds=np.empty(n, np.int64),
-        background_rgb=np.empty((n, 2, 3), np.float64),
-        background_params=np.empty((n, 4), np.int64),
-        centers=np.empty((n, 2), np.float64),
-        radii=np.empty(n, np.float64),
-        rotations=np.empty((n, 2), np.float64),
-        n_blobs=np.empty(n, np.int64),
-        blobs=np.zeros((n, max(max_distractors, 1), 7), np.float64),
-        noise=np.empty((n, height, width, 3), np.float32),
-    )
+        labels=np.empty(n, np.int64), shape_rgb=np.empty((n, 3), np.float32), backgrounds=np.empty(n, np.int64),
+        background_rgb=np.empty((n, 2, 3), np.float64), background_params=np.empty((n, 4), np.int64),
+        centers=np.empty((n, 2), np.float64), radii=np.empty(n, np.float64), rotations=np.empty((n, 2), np.float64),
+        n_blobs=np.zeros(n, np.int64), blobs=np.zeros((n, max(max_distractors, 1), 7), np.float64),
+        noise=np.empty((n, height, width, 3), np.float32))
 
 
 def _draw_scene(rng, i, p, attrs, *, height, width, shape_ids, allowed, background_ids, max_distractors):
@@ -249,7 +267,15 @@ def _draw_scene(rng, i, p, attrs, *, height, width, shape_ids, allowed, backgrou
     p.centers[i] = rng.uniform(x_lo, x_hi), rng.uniform(y_lo, y_hi)
     angle = 0.0 if SHAPES[label] == "circle" else rng.uniform(-0.5, 0.5)
     p.rotations[i] = math.cos(angle), math.sin(angle)
-    # Background colours and texture, distractor blobs, texture noise.
+    draw_clutter(rng, i, p, height=height, width=width, max_distractors=max_distractors)
+
+
+def draw_clutter(rng, i, p, *, height, width, max_distractors) -> None:
+    """Draw scene ``i``'s background colours and texture, distractor blobs and texture noise into ``p``.
+
+    These are the last draws of a scene's generator, in this order (part of the format).
+    """
+    side = min(height, width)
     p.background_rgb[i, 0] = muted_colour(rng)
     p.background_rgb[i, 1] = muted_colour(rng)
     p.background_params[i] = rng.integers(4, 10), rng.integers(4), rng.integers(16), rng.integers(16)
@@ -332,20 +358,14 @@ def make_scenes(
     >>> s.captions[0]  # doctest: +SKIP
     'a medium blue cross at the bottom on a noisy background'
     """
-    n = check_count(n)
-    height, width = check_size(size)
-    seed = check_seed(seed)
-    if not 0 <= noise <= 0.05:
-        raise ValueError(f"noise must lie in [0, 0.05], got {noise!r}")
-    if isinstance(max_distractors, bool) or not isinstance(max_distractors, (int, np.integer)) or max_distractors < 0:
-        raise ValueError(f"max_distractors must be a non-negative integer, got {max_distractors!r}")
+    n, height, width, seed = check_scene_options(n, size, seed, noise=noise, max_distractors=max_distractors)
     shape_ids = names_to_indices(shapes, SHAPES, "shapes")
     colour_ids = names_to_indices(colors, list(COLORS), "colors")
     background_ids = names_to_indices(backgrounds, BACKGROUNDS, "backgrounds")
     allowed = allowed_colours(shape_ids, colour_ids, exclude)
 
     # 1. Per-scene parameters, each scene from its own generator PCG64([seed, i]).
-    p = _empty_parameters(n, height, width, max_distractors)
+    p = empty_parameters(n, height, width, max_distractors)
     attrs = {k: np.empty(n, np.int64) for k in ("colors", "sizes", "positions")}
     for i in range(n):
         rng = np.random.Generator(np.random.PCG64([seed, i]))
