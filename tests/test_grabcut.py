@@ -455,6 +455,37 @@ def test_widget_events_replay_to_the_same_mask(scenes):
     assert widget.session["events"] == [] and widget.state.mask is None
 
 
+def test_widget_drag_leaving_the_canvas_ends_at_the_image_edge(scenes):
+    pytest.importorskip("ipycanvas")
+    from vklib.grabcut.widget import GrabCutWidget
+
+    _, images = scenes
+    image = images[5]
+    height, width = image.shape[:2]
+    widget = GrabCutWidget(image, n_iter=1, scale=2.0)
+
+    def browser(event, x, y):  # the message ipycanvas's front end sends for a mouse event
+        widget.canvas._handle_custom_msg({"event": event, "x": x, "y": y}, [])
+
+    browser("mouse_out", 5, 5)  # no drag in progress: nothing happens
+    assert widget.session["events"] == []
+    browser("mouse_down", 2 * 4, 2 * 6)
+    browser("mouse_move", 2 * 20, 2 * 21)
+    browser("mouse_out", 2 * width + 9, 2 * height + 3)  # left past the lower right corner
+    assert widget.session["events"] == [{"type": "rect", "rect": [4, 6, width - 4, height - 6]}]
+    widget.mouse_move(2 * 10, 2 * 10)  # back over the canvas with the button up: no drag
+    widget.mouse_up(2 * 12, 2 * 12)
+    assert len(widget.session["events"]) == 1
+    widget.run()
+    widget.mode.value = "fg"
+    widget.mouse_down(2 * 10, 2 * 10)
+    widget.mouse_move(2 * 10, 2 * 15)
+    widget.mouse_out(-7, 2 * 15)  # left through the left edge
+    stroke = widget.session["events"][-1]
+    assert stroke["type"] == "stroke" and stroke["points"] == [[10, 10], [10, 15], [0, 15]], stroke
+    np.testing.assert_array_equal(replay(image, widget.session).mask, widget.state.mask)
+
+
 def test_recorded_session_replays_to_the_recorded_mask():
     import cv2
 

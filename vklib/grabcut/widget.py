@@ -43,7 +43,8 @@ class GrabCutWidget:
     brush_radius : int
         Initial stroke radius in image pixels.
     scale : float
-        Display magnification of the canvas.
+        Display magnification of the canvas: display pixels per image pixel (less when the
+        output area is narrower than the canvas).
     path : str
         Default file name for *save JSON*.
 
@@ -72,7 +73,13 @@ class GrabCutWidget:
         self.state = ReplayResult()
         self._drag: list[list[float]] | None = None
 
-        self.canvas = MultiCanvas(2, width=int(round(self.width * scale)), height=int(round(self.height * scale)))
+        canvas_width, canvas_height = int(round(self.width * scale)), int(round(self.height * scale))
+        # Shown at its own size (``scale`` display pixels per image pixel; narrower only when the output
+        # area is). Left to itself the widget box stretches it to the output's full width, often past
+        # the window's lower edge; a press focuses the canvas (ipycanvas does), the browser then scrolls
+        # it into view and the image moves under the pointer in the middle of the drag.
+        self.canvas = MultiCanvas(2, width=canvas_width, height=canvas_height,
+                                  layout=W.Layout(width=f"{canvas_width}px", height="auto", max_width="100%"))
         self.mode = W.ToggleButtons(options=[("rectangle", "rect"), ("foreground stroke", "fg"),
                                              ("background stroke", "bg")], value="rect", description="draw")
         self.radius = W.IntSlider(value=int(brush_radius), min=1, max=30, description="brush radius")
@@ -87,6 +94,7 @@ class GrabCutWidget:
         self.canvas.on_mouse_down(self.mouse_down)
         self.canvas.on_mouse_move(self.mouse_move)
         self.canvas.on_mouse_up(self.mouse_up)
+        self.canvas.on_mouse_out(self.mouse_out)
         self.widget = W.VBox([
             W.HBox([self.mode, self.radius]),
             self.canvas,
@@ -137,6 +145,14 @@ class GrabCutWidget:
             event = {"type": "stroke", "label": self.mode.value, "radius": float(self.radius.value),
                      "points": [[round(px, 2), round(py, 2)] for px, py in points]}
         self.apply(event)
+
+    def mouse_out(self, x: float, y: float) -> None:
+        """The pointer left the canvas: a drag in progress ends where it left (clipped to the image).
+
+        A button released outside the canvas sends no mouse-up to it, so without this the drag
+        would go on when the pointer comes back with the button up.
+        """
+        self.mouse_up(x, y)
 
     # ---- actions -----------------------------------------------------------------------
     def apply(self, event: dict) -> None:
