@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vklib.checks import check_array
+from vklib.checks import check_array, check_image
 
 from .recorder import ActivationRecorder, resolve_layer
 from .targets import resolve_targets
@@ -28,14 +28,14 @@ __all__ = ["BaseCAM", "upsample", "interpolation_matrix", "minmax_normalize", "c
 
 
 def check_images(images, name: str = "images") -> torch.Tensor:
-    """Check a torch batch ``(B, C, H, W)`` of finite floats (not necessarily in [0, 1])."""
+    """Check a torch batch ``(B, C, H, W)`` of finite floats: :func:`vklib.checks.check_image`
+    with any channel count and no [0, 1] range warning (a network's input may be normalised).
+    """
     if not torch.is_tensor(images):
         raise TypeError(f"{name} must be a torch.Tensor (B, C, H, W), got {type(images).__name__}; "
                         "convert NumPy images with vklib.images.to_tensor")
-    check_array(images, name, ndim=4, dtype="floating")
-    if min(images.shape[2:]) == 0:
-        raise ValueError(f"{name} must have at least one pixel, got shape {tuple(images.shape)}")
-    return images
+    check_array(images, name, ndim=4, finite=False, nonempty=False)  # C is known from here on
+    return check_image(images, name, channels=images.shape[1], warn_range=False)
 
 
 def interpolation_matrix(n_out: int, n_in: int, *, align_corners: bool = False, device=None,
