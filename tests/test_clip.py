@@ -391,8 +391,10 @@ def test_scenes_to_tensor():
     x = vc.scenes_to_tensor(img)
     assert x.shape == (2, 3, 32, 32)
     np.testing.assert_array_equal(x.permute(0, 2, 3, 1).numpy(), img)
+    assert x.is_contiguous(memory_format=torch.channels_last)  # the layout the chapter's training used
     x = vc.scenes_to_tensor(img, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
     np.testing.assert_allclose(x[0, 1].numpy(), (img[0, :, :, 1] - 0.5) / 0.25, rtol=1e-6)
+    assert torch.equal(vc.scenes_to_tensor(img.astype(np.float64)), vc.scenes_to_tensor(img))
     model = vc.create_tiny_clip(seed=0)
     with pytest.raises(ValueError, match="32 x 32"):
         vc.scenes_to_tensor(vc.make_caption_scenes(1, size=48).images, model)

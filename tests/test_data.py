@@ -115,6 +115,20 @@ def test_subsets_and_boxes():
     np.testing.assert_array_equal(bounding_boxes(s.masks[0]), s.boxes[0])
 
 
+def test_every_scene_batch_is_indexed_alike():
+    from vklib.clip import make_caption_scenes
+    from vklib.data import make_centred_scenes
+
+    for s in (make_scenes(6, seed=1), make_centred_scenes(6, seed=1), make_caption_scenes(6, seed=1)):
+        keep = np.array([True, False, True, False, False, True])
+        for index in (keep, [0, 2, 5], slice(0, 6, 2), np.int64(5)):
+            sub = s[index]
+            assert type(sub) is type(s) and len(sub) == len(np.arange(6)[index].reshape(-1))
+            picked = np.arange(6)[index].reshape(-1)
+            np.testing.assert_array_equal(sub.images, s.images[picked])
+            np.testing.assert_array_equal(sub.labels, s.labels[picked])
+
+
 def test_zero_scenes_is_allowed():
     s = make_scenes(0)
     assert s.images.shape == (0, 64, 64, 3) and s.captions == []
