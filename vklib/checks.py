@@ -65,6 +65,7 @@ def _kind(x: Any) -> str:
 _DTYPE_KINDS = {
     "floating": ("f",),
     "numeric": ("f", "i", "u"),
+    "real": ("f", "i", "u", "b"),
     "integer": ("i", "u"),
     "bool": ("b",),
     None: None,
@@ -99,8 +100,8 @@ def check_array(
         Required size of the last axis (3 for colour triples).
     shape : tuple of int or None, optional
         Required shape; ``None`` entries match any size.
-    dtype : {'floating', 'numeric', 'integer', 'bool', None}
-        Allowed dtype family (``None`` accepts any).
+    dtype : {'floating', 'numeric', 'real', 'integer', 'bool', None}
+        Allowed dtype family (``None`` accepts any; ``'real'`` is numeric or bool, not complex).
     finite : bool
         Reject NaN and ±inf (floating inputs only).
     nonempty : bool

@@ -13,6 +13,7 @@ to the input size and min-max normalised to [0, 1] per image, as in the papers.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import torch
@@ -36,6 +37,40 @@ def check_images(images, name: str = "images") -> torch.Tensor:
                         "convert NumPy images with vklib.images.to_tensor")
     check_array(images, name, ndim=4, finite=False, nonempty=False)  # C is known from here on
     return check_image(images, name, channels=images.shape[1], warn_range=False)
+
+
+def check_model_images(model: nn.Module, images, name: str = "images") -> torch.Tensor:
+    """Check a batch for ``model``: :func:`check_images`, and the dtype and device of the model's weights.
+
+    A float16 or float64 batch for a float32 model is rejected (``TypeError``) rather than
+    converted, and so is a batch on another device (``ValueError``): convert explicitly, e.g.
+    ``images.to(next(model.parameters()))``.
+    """
+    check_images(images, name)
+    weight = next(model.parameters(), None)
+    if weight is not None:
+        if images.dtype != weight.dtype:
+            raise TypeError(f"{name} must have the model's dtype {weight.dtype}, got {images.dtype}; "
+                            f"convert with {name}.to({weight.dtype})")
+        if images.device != weight.device:
+            raise ValueError(f"{name} must be on the model's device {weight.device}, got {images.device}")
+    return images
+
+
+@contextlib.contextmanager
+def model_errors(images, name: str = "images"):
+    """Turn an error of the model's forward pass on ``images`` (wrong channels, too small) into ``ValueError``.
+
+    PyTorch reports such a mismatch deep inside a layer as ``RuntimeError``; the message is
+    kept and the images' shape added. Running out of memory is not an input error and passes.
+    """
+    try:
+        yield
+    except torch.OutOfMemoryError:
+        raise
+    except RuntimeError as err:
+        raise ValueError(f"the model cannot take {name} of shape {tuple(images.shape)} and dtype "
+                         f"{images.dtype}: {err}") from err
 
 
 def interpolation_matrix(n_out: int, n_in: int, *, align_corners: bool = False, device=None,
@@ -136,7 +171,10 @@ class BaseCAM:
 
     Calling the method with ``images`` ``(B, C, H, W)`` and ``targets`` (``None`` = the
     predicted class, an int, or one class per image) returns ``(B, H, W)`` maps in [0, 1]
-    on the images' device and in their dtype. After a call, ``self.weights`` holds the
+    on the images' device and in their dtype. The images must be finite floats in the dtype
+    and on the device of the model's weights (``TypeError`` / ``ValueError`` otherwise, see
+    :func:`check_model_images`), and a batch the model cannot take (wrong number of channels,
+    too small) raises ``ValueError``. After a call, ``self.weights`` holds the
     ``(B, K)`` channel weights :math:`\\alpha_k^c`, ``self.activations`` the detached
     :math:`A_l`, ``self.logits`` the model's output and ``self.targets`` the classes used.
     """
@@ -156,13 +194,14 @@ class BaseCAM:
 
     def low_resolution(self, images: torch.Tensor, targets=None) -> torch.Tensor:
         """The ``(B, h, w)`` map :math:`\\mathrm{ReLU}(\\sum_k \\alpha_k^c A_l^k)` before upsampling."""
-        check_images(images)
+        check_model_images(self.model, images)
         if self.model.training:
             raise ValueError("model is in training mode: call model.eval() first (batch norm and dropout "
                              "would change the maps)")
         grad_mode = torch.enable_grad() if self.uses_gradients else torch.no_grad()
         with ActivationRecorder(self.model, self.layer, require_grad=self.uses_gradients) as rec, grad_mode:
-            logits = self.model(images)
+            with model_errors(images):
+                logits = self.model(images)
             if rec.activation is None:
                 raise ValueError(f"layer {type(self.layer).__name__} was not used by the model's forward pass")
             activations = rec.activation

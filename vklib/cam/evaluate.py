@@ -14,9 +14,9 @@ import time
 import numpy as np
 import torch
 
-from vklib.checks import check_positive
+from vklib.checks import check_array, check_positive
 
-from .base import check_images
+from .base import check_images, check_model_images, model_errors
 from .grad_cam import GradCAM
 from .score_cam import channel_increase_of_confidence, channel_masks
 from .metrics import auc, deletion_insertion_curves, energy_pointing_game, pointing_game
@@ -133,15 +133,15 @@ def gradient_along_path(model, images: torch.Tensor, targets: torch.Tensor, laye
         ``(S,)`` median over images of :math:`\|\partial y^c/\partial A(sX)\| /
         \|\partial y^c/\partial A(X)\|`, per layer (1 at :math:`s = 1`).
     """
-    check_images(images)
+    check_model_images(model, images)
     scales = [float(s) for s in scales]
     if not scales or scales[-1] != 1.0:
         raise ValueError(f"scales must end with 1.0 (the image itself, the reference), got {scales}")
     logit_rows, norms = [], {name: [] for name in layers}
     for s in scales:
         for name, layer in layers.items():
-            xs = (images * s).requires_grad_(layer is None)
-            with torch.enable_grad():
+            xs = (images.detach() * s).requires_grad_(layer is None)
+            with torch.enable_grad(), model_errors(images):
                 if layer is None:
                     out, a = model(xs), xs
                 else:
@@ -187,9 +187,13 @@ def correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     .. math:: r = \frac{\sum (a - \bar a)(b - \bar b)}{\sqrt{\sum (a - \bar a)^2 \sum (b - \bar b)^2}}
 
     computed in float64; NaN where ``a[i]`` or ``b[i]`` is constant (no correlation is defined).
+    ``a`` and ``b`` are real (float, integer or bool) finite tensors; ``TypeError`` / ``ValueError``
+    otherwise.
     """
     if not (torch.is_tensor(a) and torch.is_tensor(b)):
         raise TypeError("a and b must be torch tensors")
+    check_array(a, "a", dtype="real")  # complex, meta, NaN and inf rejected
+    check_array(b, "b", dtype="real")
     if a.shape != b.shape or a.ndim < 2:
         raise ValueError(f"a and b must have the same shape (B, ...), got {tuple(a.shape)} and {tuple(b.shape)}")
     a = a.detach().flatten(1).double()

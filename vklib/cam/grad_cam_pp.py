@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from vklib.checks import check_array
+
 from .base import BaseCAM
 
 __all__ = ["GradCAMPlusPlus", "grad_cam_pp_weights"]
@@ -12,8 +14,25 @@ __all__ = ["GradCAMPlusPlus", "grad_cam_pp_weights"]
 def grad_cam_pp_weights(activations: torch.Tensor, grads: torch.Tensor, *, eps: float = 0.0) -> torch.Tensor:
     r"""Chattopadhay et al., Eqs. 7 and 19: :math:`w_k^c = \sum_{ij} \alpha^{kc}_{ij} \mathrm{ReLU}(g_{ij})`.
 
-    ``activations`` and ``grads`` (of the class logit) are ``(B, K, h, w)``; returns ``(B, K)``.
+    ``activations`` and ``grads`` (of the class logit) are finite float tensors ``(B, K, h, w)`` of
+    the same shape; returns ``(B, K)``. ``TypeError`` / ``ValueError`` otherwise, and
+    ``ValueError`` when gradients so large that their cube overflows make a weight NaN.
     """
+    for name, x in (("activations", activations), ("grads", grads)):
+        if not torch.is_tensor(x):
+            raise TypeError(f"{name} must be a torch.Tensor (B, K, h, w), got {type(x).__name__}")
+        check_array(x, name, ndim=4, dtype="floating")
+    if activations.shape != grads.shape:
+        raise ValueError(f"activations and grads must have the same shape, got {tuple(activations.shape)} "
+                         f"and {tuple(grads.shape)}")
+    weights = _weights(activations, grads, eps)
+    if not bool(torch.isfinite(weights).all()):
+        raise ValueError(f"grads too large: Grad-CAM++'s g**3 overflowed {grads.dtype} (|g| up to "
+                         f"{float(grads.abs().max()):.3g}) and made a weight NaN")
+    return weights
+
+
+def _weights(activations: torch.Tensor, grads: torch.Tensor, eps: float) -> torch.Tensor:
     g2 = grads * grads
     g3 = g2 * grads
     sum_a = activations.sum(dim=(2, 3), keepdim=True)

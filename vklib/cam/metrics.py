@@ -18,9 +18,9 @@ from torch import nn
 from vklib.checks import check_array, check_in, check_positive
 from vklib.edges import gaussian_kernel1d
 
-from .base import check_images
+from .base import check_images, check_model_images, model_errors
 from .score_cam import inference_copy
-from .targets import class_scores, resolve_targets
+from .targets import resolve_targets, scores_unchecked
 
 __all__ = ["deletion_insertion_curves", "auc", "pointing_game", "energy_pointing_game",
            "count_forward_passes", "blur_baseline"]
@@ -78,7 +78,7 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
     model : torch.nn.Module
         Classifier in eval mode, ``(B, C, H, W) -> (B, num_classes)``.
     images : torch.Tensor
-        ``(B, C, H, W)``.
+        ``(B, C, H, W)`` finite floats in the dtype and on the device of the model's weights.
     saliency : torch.Tensor
         ``(B, H, W)`` maps (any range; only their order matters).
     targets : None, int or sequence of int
@@ -95,12 +95,20 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
         ``(B, steps + 1)`` probabilities; ``[:, 0]`` is the intact (deletion) or fully
         blurred (insertion) image, ``[:, -1]`` the fully deleted / fully inserted one.
 
+    Raises
+    ------
+    TypeError
+        ``images`` or ``saliency`` not float tensors, or ``images`` not in the model's dtype.
+    ValueError
+        Wrong shapes, NaN or infinity, images the model cannot take (wrong channels), or
+        probabilities that come out NaN (huge pixel values overflow the logits).
+
     References
     ----------
     Petsiuk, V., Das, A., Saenko, K. (2018). RISE: randomized input sampling for explanation
     of black-box models. BMVC. https://doi.org/10.48550/arXiv.1806.07421
     """
-    check_images(images)
+    check_model_images(model, images)
     _check_saliency(saliency, images)
     check_in(mode, "mode", ("deletion", "insertion"))
     steps = check_positive(steps, "steps", integer=True)
@@ -114,7 +122,7 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
     # The B (T + 1) changed images are scored by an inference copy of the model (batch norm
     # folded, ReLUs in place): the same function up to float rounding, in less time.
     scorer = inference_copy(model)
-    with torch.no_grad():
+    with torch.no_grad(), model_errors(images):
         if targets is None:
             targets = model(images).argmax(dim=1)
         else:
@@ -131,7 +139,11 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
             i, t = flat // (steps + 1), flat % (steps + 1)
             changed = (rank[i] < counts[t][:, None]).view(-1, 1, h, w)
             x = torch.where(changed, source[i], start[i])
-            probs[s : s + len(flat)] = class_scores(scorer(x), targets[i], score="probability").to(probs.dtype)
+            probs[s : s + len(flat)] = scores_unchecked(scorer(x), targets[i], score="probability").to(probs.dtype)
+    if not bool(torch.isfinite(probs).all()):
+        raise ValueError(f"the model's probabilities are NaN for these images (values in "
+                         f"[{float(images.min()):.3g}, {float(images.max()):.3g}]): its logits overflowed; "
+                         "expected images in the range the model was trained on")
     return probs.view(b, steps + 1)
 
 
@@ -142,12 +154,12 @@ def auc(curve: torch.Tensor) -> torch.Tensor:
 
     Floating-point curves keep their dtype. Integer or bool curves (e.g. counts) are
     converted to float64 first, so the sum cannot wrap around; the values are not rescaled.
-    Complex curves are rejected (``TypeError``).
+    Complex and meta tensors are rejected (``TypeError``), and so are NaN and infinity
+    (``ValueError``).
     """
     if not torch.is_tensor(curve):
         raise TypeError(f"curve must be a torch.Tensor, got {type(curve).__name__}")
-    if curve.is_complex():
-        raise TypeError(f"curve must hold real numbers, got dtype {curve.dtype}")
+    check_array(curve, "curve", dtype="real", nonempty=False)  # complex, meta, NaN and inf rejected
     if not curve.is_floating_point():
         curve = curve.to(torch.float64)  # uint8 sums would wrap around at 256
     if curve.ndim == 0 or curve.shape[-1] < 2:
@@ -162,6 +174,7 @@ def _check_masks(saliency, masks) -> None:
     check_array(saliency, "saliency", ndim=3, dtype="floating")
     if masks.dtype != torch.bool:
         raise TypeError(f"masks must be a bool tensor (B, H, W), got dtype {masks.dtype}")
+    check_array(masks, "masks", dtype="bool")  # a meta tensor has no values to point at
     if masks.shape != saliency.shape:
         raise ValueError(f"masks must have the saliency's shape {tuple(saliency.shape)}, got {tuple(masks.shape)}")
 

@@ -13,7 +13,10 @@ import json
 from pathlib import Path
 
 import torch
+import torch.fx
 from torch import nn
+
+from .base import check_images
 
 __all__ = ["SceneCNN", "scene_cnn_meta", "load_scene_cnn", "load_resnet50", "preprocess_imagenet"]
 
@@ -33,7 +36,10 @@ class SceneCNN(nn.Module):
     256 averages to the class logits. It is deliberately cheap (about 7.5 M
     multiply-adds per image) because Score-CAM runs it once per channel.
 
-    Input: ``(B, 3, H, W)`` float RGB in [0, 1]. Output: ``(B, num_classes)`` logits.
+    Input: ``(B, 3, H, W)`` float RGB in [0, 1], in the dtype and on the device of the weights
+    (``TypeError`` / ``ValueError`` otherwise). Output: ``(B, num_classes)`` logits. The check
+    costs no device synchronisation, so values are not inspected: NaN or infinity in the input
+    gives NaN logits.
     """
 
     def __init__(self, num_classes: int = 6, widths: tuple[int, ...] = (24, 48, 96, 256)):
@@ -51,9 +57,26 @@ class SceneCNN(nn.Module):
         self.fc = nn.Linear(w4, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_batch(x, self.fc.weight)
         # Centre the [0, 1] input; the network learns everything else.
         a = self.features(x - 0.5)
         return self.fc(self.pool(a).flatten(1))
+
+
+def _check_batch(x, weight: torch.Tensor) -> None:
+    """Shape, dtype and device of a batch for a network with first-layer weight ``weight`` (no sync)."""
+    if isinstance(x, torch.fx.Proxy):  # symbolic tracing (vklib.cam.inference_copy): nothing to check
+        return
+    if not torch.is_tensor(x):
+        raise TypeError(f"images must be a torch.Tensor (B, 3, H, W), got {type(x).__name__}")
+    if x.device.type == "meta" and weight.device.type != "meta":
+        raise TypeError("images must hold data, got a meta tensor")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"images must have the weights' dtype {weight.dtype}, got {x.dtype}")
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"images must be (B, 3, H, W), got shape {tuple(x.shape)}")
+    if x.device != weight.device:
+        raise ValueError(f"images must be on the weights' device {weight.device}, got {x.device}")
 
 
 def _weights_dir(directory: str | Path | None) -> Path:
@@ -123,7 +146,14 @@ def load_resnet50(*, device=None) -> nn.Module:
 
 
 def preprocess_imagenet(images: torch.Tensor) -> torch.Tensor:
-    """ImageNet normalisation of ``(B, 3, H, W)`` RGB in [0, 1] (for :func:`load_resnet50`)."""
+    """ImageNet normalisation of ``(B, 3, H, W)`` RGB in [0, 1] (for :func:`load_resnet50`).
+
+    ``images`` must be a finite float tensor ``(B, 3, H, W)``; integer images are rejected
+    (``TypeError``: convert with ``images.float() / 255``), as are other shapes (``ValueError``).
+    """
+    check_images(images)
+    if images.shape[1] != 3:
+        raise ValueError(f"images must be (B, 3, H, W) RGB, got shape {tuple(images.shape)}")
     mean = images.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = images.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     return (images - mean) / std

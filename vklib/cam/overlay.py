@@ -31,6 +31,7 @@ def overlay(image, saliency, *, alpha: float = 0.5, cmap: str = "jet") -> np.nda
     import matplotlib
 
     if hasattr(saliency, "detach"):
+        check_array(saliency, "saliency", ndim=2, dtype="floating")  # a meta tensor has no values to copy
         saliency = saliency.detach().cpu().numpy()
     check_image(image, "image")
     check_array(saliency, "saliency", ndim=2, dtype="floating")

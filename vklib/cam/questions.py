@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from vklib.checks import as_checked_array, check_array
 from vklib.exercises import CheckResult, check_choice
 
 from .grad_cam_pp import grad_cam_pp_weights
@@ -54,6 +55,13 @@ def check_max_pool_prediction(answer) -> CheckResult:
     return check_choice(answer, "a", feedback=_FEEDBACK, name="Grad-CAM with global max pooling")
 
 
+def _float64(x, name: str) -> torch.Tensor:
+    """A float tensor or array-like of finite floats as a float64 tensor (``TypeError`` / ``ValueError`` otherwise)."""
+    if torch.is_tensor(x):
+        return check_array(x, name, dtype="floating").detach().to(torch.float64)
+    return torch.from_numpy(as_checked_array(x, name))
+
+
 def max_pool_grad_cam_pp_weight(w, total, *, size: int = 8) -> torch.Tensor:
     r"""Grad-CAM++'s weights of channels pooled by global max pooling, from the library's formula.
 
@@ -73,8 +81,7 @@ def max_pool_grad_cam_pp_weight(w, total, *, size: int = 8) -> torch.Tensor:
     torch.Tensor
         ``(K,)`` weights, float64.
     """
-    w = torch.as_tensor(w, dtype=torch.float64)
-    total = torch.as_tensor(total, dtype=torch.float64)
+    w, total = _float64(w, "w"), _float64(total, "total")
     if w.ndim != 1 or w.shape != total.shape:
         raise ValueError(f"w and total must be (K,) of the same shape, got {tuple(w.shape)} and {tuple(total.shape)}")
     if bool((total < 0).any()):
