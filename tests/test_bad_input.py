@@ -35,6 +35,7 @@ import vklib.color.difference  # noqa: F401 - color.difference.delta_e_2000_refe
 import vklib.color.plot as color_plot
 import vklib.color.plot_perception as color_perception
 import vklib.edges as edges
+import vklib.edges.experiment as edges_experiment
 import vklib.grabcut as grabcut
 import vklib.images as images
 import vklib.simclr as simclr
@@ -47,6 +48,13 @@ TORCH_BATCH = torch.rand(2, 3, 8, 9, generator=torch.Generator().manual_seed(0))
 TORCH_MAPS = torch.rand(2, 4, 5, 6, generator=torch.Generator().manual_seed(1))
 
 
+NP_GRAY_2 = RNG.random((8, 9))
+SMOOTH_1D = np.array([1.0, 2.0, 1.0]) / 4
+DIFF_1D = np.array([-1.0, 0.0, 1.0]) / 2
+EDGE_MASK = np.zeros((8, 9), dtype=bool)   # a square object
+EDGE_MASK[2:6, 3:7] = True
+EDGE_STACK = np.stack([EDGE_MASK * 0.8 + 0.1, np.roll(EDGE_MASK, 1, axis=1) * 0.6 + 0.2])
+EDGE_TRUTH = np.stack([edges.mask_boundary(EDGE_MASK), edges.mask_boundary(np.roll(EDGE_MASK, 1, axis=1))])
 SRGB_PRIMARIES = np.array([[0.64, 0.33], [0.30, 0.60], [0.15, 0.06]])
 D65_XY = np.array([0.3127, 0.3290])
 LAB_GREY = np.array([50.0, 0.0, 0.0])
@@ -115,6 +123,10 @@ DOCUMENTED = {
     "cam.resolve_targets[targets]": {"None": "the predicted classes"},
     "cam.model.SceneCNN": {"NaN": "values are not inspected (no device sync in a forward pass): NaN logits",
                            "inf": "values are not inspected (no device sync in a forward pass): NaN logits"},
+    "edges.correlate2d[kernel]": {"uint8": "an integer kernel is used as its values (weights, not an image)"},
+    "edges.correlate_separable[kernel]": {"uint8": "an integer kernel is used as its values (weights, not an image)"},
+    "edges.frequency_response": {"uint8": "an integer kernel is used as its values (weights, not an image)",
+                                 "missing axis": "a 1-D kernel runs along x"},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
 }
@@ -169,6 +181,47 @@ FUNCTIONS = {
     "edges.canny": (NP_GRAY, edges.canny),
     "edges.correlate2d": (NP_GRAY, lambda x: edges.correlate2d(x, edges.SOBEL_X)),
     "edges.sobel[torch]": (TORCH_BATCH[:, :1], edges.sobel),
+    "edges.gaussian_smooth[torch]": (TORCH_BATCH[:, :1], lambda x: edges.gaussian_smooth(x, 1.0)),
+    "edges.laplacian[torch]": (TORCH_BATCH[:, :1], edges.laplacian),
+    "edges.laplacian_of_gaussian[torch]": (TORCH_BATCH[:, :1], lambda x: edges.laplacian_of_gaussian(x, 1.0)),
+    "edges.correlate2d[torch]": (TORCH_BATCH[:, :1], lambda x: edges.correlate2d(x, edges.SOBEL_X)),
+    "edges.finite_differences[torch]": (TORCH_BATCH[:, :1], edges.finite_differences),
+    "edges.gradient_magnitude[torch]": (TORCH_MAPS[:, :1] - 0.5,
+                                        lambda x: edges.gradient_magnitude(x, TORCH_MAPS[:, 1:2] - 0.5)),
+    "edges.gradient_orientation[torch]": (TORCH_MAPS[:, :1] - 0.5,
+                                          lambda x: edges.gradient_orientation(x, TORCH_MAPS[:, 1:2] - 0.5)),
+    "edges.correlate2d_reference": (NP_GRAY, lambda x: edges.correlate2d_reference(x, edges.SOBEL_X)),
+    "edges.correlate2d[kernel]": (np.asarray(edges.SOBEL_X, dtype=np.float64),
+                                  lambda k: edges.correlate2d(NP_GRAY, k)),
+    "edges.convolve2d": (NP_GRAY, lambda x: edges.convolve2d(x, edges.SOBEL_X)),
+    "edges.correlate_separable": (NP_GRAY, lambda x: edges.correlate_separable(x, SMOOTH_1D, DIFF_1D)),
+    "edges.correlate_separable[kernel]": (SMOOTH_1D, lambda k: edges.correlate_separable(NP_GRAY, k, DIFF_1D)),
+    "edges.frequency_response": (np.asarray(edges.SOBEL_X, dtype=np.float64),
+                                 lambda k: edges.frequency_response(k, n=8)),
+    "edges.finite_differences": (NP_GRAY, edges.finite_differences),
+    "edges.prewitt": (NP_GRAY, edges.prewitt),
+    "edges.scharr": (NP_GRAY, edges.scharr),
+    "edges.gradient": (NP_GRAY, edges.gradient),
+    "edges.gradient_magnitude": (NP_GRAY - 0.5, lambda x: edges.gradient_magnitude(x, NP_GRAY_2 - 0.5)),
+    "edges.gradient_orientation": (NP_GRAY - 0.5, lambda x: edges.gradient_orientation(x, NP_GRAY_2 - 0.5)),
+    "edges.orientation_to_rgb": (NP_GRAY - 0.5, lambda x: edges.orientation_to_rgb(x, NP_GRAY_2 - 0.5)),
+    "edges.zero_crossings": (NP_GRAY - 0.5, edges.zero_crossings),
+    "edges.non_maximum_suppression": (NP_GRAY, lambda m: edges.non_maximum_suppression(
+        m, NP_GRAY - 0.5, NP_GRAY_2 - 0.5)),
+    "edges.non_maximum_suppression[gx]": (NP_GRAY - 0.5, lambda gx: edges.non_maximum_suppression(
+        NP_GRAY, gx, NP_GRAY_2 - 0.5)),
+    "edges.hysteresis_threshold": (NP_GRAY, lambda m: edges.hysteresis_threshold(m, 0.3, 0.6)),
+    "edges.mask_boundary": (EDGE_MASK, edges.mask_boundary),
+    "edges.edge_f1": (EDGE_MASK, lambda d: edges.edge_f1(d, edges.mask_boundary(EDGE_MASK))),
+    "edges.edge_f1[truth]": (EDGE_MASK, lambda t: edges.edge_f1(EDGE_MASK, t)),
+    "edges.experiment.slope_strength": (NP_GRAY - 0.5, edges_experiment.slope_strength),
+    "edges.experiment.edge_strength": (NP_GRAY, lambda x: edges_experiment.edge_strength("sobel", x)),
+    "edges.experiment.best_f1": (EDGE_STACK, lambda s: edges_experiment.best_f1(s, EDGE_TRUTH)),
+    "edges.experiment.best_f1[truth]": (EDGE_TRUTH, lambda t: edges_experiment.best_f1(EDGE_STACK, t)),
+    "edges.experiment.score_operator": (EDGE_STACK, lambda s: edges_experiment.score_operator(
+        "Canny 1", s, EDGE_TRUTH)),
+    "edges.experiment.noise_experiment": (EDGE_STACK, lambda c: edges_experiment.noise_experiment(
+        c, EDGE_TRUTH, [0.0, 0.1], operators=("sobel", "LoG 1"), seeds=(0,))),
     # simclr augmentations (torch batches)
     "simclr.adjust_brightness": (TORCH_BATCH, lambda x: simclr.adjust_brightness(x, 0.5)),
     "simclr.adjust_contrast": (TORCH_BATCH, lambda x: simclr.adjust_contrast(x, 0.5)),

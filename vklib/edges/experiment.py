@@ -84,7 +84,8 @@ def best_f1(strength: np.ndarray, truth: np.ndarray, *, thresholds=THRESHOLDS) -
 
     Parameters
     ----------
-    strength, truth : (N, H, W) float and bool ndarrays
+    strength, truth : (N, H, W) float and bool ndarrays (float16 strengths are compared in
+        float32: SciPy's filters do not take float16)
 
     Returns
     -------
@@ -94,6 +95,8 @@ def best_f1(strength: np.ndarray, truth: np.ndarray, *, thresholds=THRESHOLDS) -
     from scipy import ndimage
 
     check_array(strength, "strength", ndim=3)
+    if strength.dtype == np.float16:
+        strength = strength.astype(np.float32)
     check_array(truth, "truth", shape=strength.shape, dtype="bool")
     nearby = ndimage.maximum_filter(strength, size=(1, 3, 3))
     near_truth = ndimage.binary_dilation(truth, np.ones((1, 3, 3), bool))
