@@ -25,6 +25,7 @@ import pytest
 import torch
 
 import vklib.cam as cam
+import vklib.checks as checks
 import vklib.cam.base as cam_base
 import vklib.cam.evaluate as cam_evaluate
 import vklib.cam.model as cam_model
@@ -115,7 +116,7 @@ ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjus
 #: Functions documented to take any number of channels (feature maps, per-channel filters).
 ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
                 "images.to_tensor", "cam.auc", "cam.base.check_images", "cam.channel_masks", "cam.class_scores",
-                "cam.resolve_targets", "cam.grad_cam_weights"}
+                "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy"}
 #: name -> {kind: the documented reading}: accepted inputs whose result only has to be finite.
 DOCUMENTED = {
     "images.to_tensor": {"missing axis": "(H, W) is a grey image"},
@@ -127,6 +128,8 @@ DOCUMENTED = {
     "edges.correlate_separable[kernel]": {"uint8": "an integer kernel is used as its values (weights, not an image)"},
     "edges.frequency_response": {"uint8": "an integer kernel is used as its values (weights, not an image)",
                                  "missing axis": "a 1-D kernel runs along x"},
+    "images.to_numpy": {kind: "a layout conversion: values and dtype are kept as they are"
+                        for kind in ("NaN", "inf", "uint8", "bool", "float16")},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
 }
@@ -281,6 +284,9 @@ FUNCTIONS = {
     # images
     "images.as_float_image": (NP_IMAGE, images.as_float_image),
     "images.to_tensor": (NP_IMAGE, images.to_tensor),
+    "images.to_numpy": (TORCH_BATCH, images.to_numpy),
+    "checks.check_image": (NP_IMAGE, checks.check_image),
+    "checks.check_image[torch]": (TORCH_BATCH, checks.check_image),
 }
 
 TIME_LIMIT = 20  # seconds per call; every one of these takes milliseconds

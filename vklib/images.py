@@ -89,10 +89,14 @@ def to_numpy(tensor: Any, *, squeeze: bool = True) -> np.ndarray:
     With ``squeeze=True`` a batch of one becomes ``(H, W, C)`` and a single channel is
     dropped, so ``to_numpy(to_tensor(x))`` returns ``x``'s layout for ``(H, W)`` and
     ``(H, W, C)`` images.
+
+    Values and dtype are kept as they are (integers, bool, float16, NaN and infinity
+    included: this is a layout conversion); complex and meta tensors and other numbers of
+    dimensions are rejected (``TypeError`` / ``ValueError``).
     """
     if not is_tensor(tensor):
         raise TypeError(f"tensor must be a torch tensor, got {_describe(tensor)}")
-    check_array(tensor, "tensor", ndim=4, dtype=None, finite=False, nonempty=False)
+    check_array(tensor, "tensor", ndim=4, dtype="real", finite=False, nonempty=False)
     out = tensor.detach().cpu().permute(0, 2, 3, 1).numpy()
     if squeeze:
         if out.shape[-1] == 1:
