@@ -38,6 +38,9 @@ import vklib.color.plot_perception as color_perception
 import vklib.edges as edges
 import vklib.edges.experiment as edges_experiment
 import vklib.grabcut as grabcut
+import vklib.grabcut.core as grabcut_core
+import vklib.grabcut.experiment as grabcut_experiment
+import vklib.grabcut.plot as grabcut_plot
 import vklib.images as images
 import vklib.simclr as simclr
 
@@ -56,6 +59,24 @@ EDGE_MASK = np.zeros((8, 9), dtype=bool)   # a square object
 EDGE_MASK[2:6, 3:7] = True
 EDGE_STACK = np.stack([EDGE_MASK * 0.8 + 0.1, np.roll(EDGE_MASK, 1, axis=1) * 0.6 + 0.2])
 EDGE_TRUTH = np.stack([edges.mask_boundary(EDGE_MASK), edges.mask_boundary(np.roll(EDGE_MASK, 1, axis=1))])
+GC_RECT = (2, 2, 7, 6)                                  # GrabCut scenes: a bright square on a dark ground
+GC_TRUTH = np.zeros((10, 12), dtype=bool)
+GC_TRUTH[3:7, 4:8] = True
+GC_IMAGE = np.clip(np.where(GC_TRUTH[..., None], 0.8, 0.2) + 0.05 * RNG.standard_normal((10, 12, 3)), 0, 1)
+GC_IMAGES = np.stack([GC_IMAGE, GC_IMAGE[::-1].copy()])
+GC_TRUTHS = np.stack([GC_TRUTH, GC_TRUTH[::-1].copy()])
+GC_MASK = grabcut.rect_to_mask((10, 12), GC_RECT)
+Z_COLOURS = NP_IMAGE.reshape(-1, 3) * 255                 # colours in 8-bit units
+Z_LABELS = (Z_COLOURS[:, 0] > 127).astype(np.int64)
+GMM_FIT = grabcut.fit_gmm(Z_COLOURS, Z_LABELS, 2)
+NLINKS = grabcut.nlink_weights(NP_IMAGE, grabcut.compute_beta(NP_IMAGE))
+TINY_COSTS = RNG.random((2, 2)) * 5
+TINY_LINKS = grabcut.nlink_weights(RNG.random((2, 2, 3)), 10.0)
+TINY_CAPACITY = grabcut.dense_capacities(TINY_COSTS, TINY_COSTS[::-1], TINY_LINKS)
+STROKE_POINTS = np.array([[1.0, 1.0], [5.0, 4.0]])
+STROKE = {"type": "stroke", "label": "bg", "radius": 1.5, "points": [[1.0, 1.0], [5.0, 4.0]]}
+SESSION = {"version": 1, "n_iter": 1, "gamma": 50.0, "seed": 0,
+           "events": [{"type": "rect", "rect": list(GC_RECT)}, {"type": "run"}]}
 SRGB_PRIMARIES = np.array([[0.64, 0.33], [0.30, 0.60], [0.15, 0.06]])
 D65_XY = np.array([0.3127, 0.3290])
 LAB_GREY = np.array([50.0, 0.0, 0.0])
@@ -93,6 +114,10 @@ CHANNEL_MASKS = torch.rand(2, 4, 8, 9, generator=torch.Generator().manual_seed(5
 CHANNEL_SUMS = torch.tensor([3.0, 1.0, 0.5, 2.0])
 
 
+GC_SCENES = grabcut_experiment.SceneSet(GC_IMAGES, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"])
+GC_RESULT = grabcut.grabcut(GC_IMAGE, rect=GC_RECT, n_iter=1)
+
+
 def _gen():
     return torch.Generator().manual_seed(0)
 
@@ -106,9 +131,10 @@ ANY_SHAPE = {"color.srgb_to_linear", "color.linear_to_srgb", "color.srgb_to_xyz"
              "color.xyz_to_cie_rgb", "color.xyy_to_xyz", "color.lab_to_srgb", "color.hsl_to_srgb",
              "color.spectrum_to_xyz", "color.spectrum_to_xyz[surface]", "color.metameric_black",
              "color.wavelength_to_xyz", "color.wavelength_to_xy", "color.plot.chromaticity_colours",
-             "cam.auc", "cam.channel_masks"}
+             "cam.auc", "cam.channel_masks", "grabcut.experiment.quantise"}
 #: ... of which these are elementwise (a single value is a valid input).
 ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_image", "grabcut.to_uint8",
+               "grabcut.experiment.quantise",
                "color.wavelength_to_xyz", "color.wavelength_to_xy"}
 #: Functions documented to take one image without its batch axis (the result is the batch result's first).
 ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjust_saturation", "simclr.adjust_hue",
@@ -116,7 +142,7 @@ ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjus
 #: Functions documented to take any number of channels (feature maps, per-channel filters).
 ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
                 "images.to_tensor", "cam.auc", "cam.base.check_images", "cam.channel_masks", "cam.class_scores",
-                "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy"}
+                "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy", "grabcut.experiment.summarise"}
 #: name -> {kind: the documented reading}: accepted inputs whose result only has to be finite.
 DOCUMENTED = {
     "images.to_tensor": {"missing axis": "(H, W) is a grey image"},
@@ -130,6 +156,10 @@ DOCUMENTED = {
                                  "missing axis": "a 1-D kernel runs along x"},
     "images.to_numpy": {kind: "a layout conversion: values and dtype are kept as they are"
                         for kind in ("NaN", "inf", "uint8", "bool", "float16")},
+    **{name: {"uint8": "integer colours are converted to float64 unchanged (8-bit units)"}
+       for name in ("grabcut.kmeans", "grabcut.fit_gmm", "grabcut.component_costs", "grabcut.assign_components")},
+    "grabcut.edmonds_karp": {"uint8": "integer capacities are used as they are"},
+    "grabcut.experiment.error_rates": {"None": "the foregrounds are computed by GrabCut"},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
 }
@@ -281,6 +311,46 @@ FUNCTIONS = {
     "grabcut.compute_beta": (NP_IMAGE, grabcut.compute_beta),
     "grabcut.nlink_weights": (NP_IMAGE, lambda x: grabcut.nlink_weights(x, 10.0)),
     "grabcut.to_uint8": (NP_IMAGE, grabcut.to_uint8),
+    "grabcut.grabcut": (GC_IMAGE, lambda x: grabcut.grabcut(x, rect=GC_RECT, n_iter=1).mask),
+    "grabcut.grabcut[mask]": (GC_MASK, lambda m: grabcut.grabcut(GC_IMAGE, mask=m, n_iter=1).mask),
+    "grabcut.check_rect": (np.array(GC_RECT), lambda r: grabcut.check_rect(r, 10, 12)),
+    "grabcut.rect_to_mask": (np.array(GC_RECT), lambda r: grabcut.rect_to_mask((10, 12), r)),
+    "grabcut.core.check_mask": (GC_MASK, lambda m: grabcut_core.check_mask(m, 10, 12)),
+    "grabcut.unary_costs": (GC_IMAGE, lambda x: grabcut.unary_costs(x, (GMM_FIT, GMM_FIT))),
+    "grabcut.GMM": (GMM_FIT.means, lambda m: grabcut.component_costs(
+        Z_COLOURS, grabcut.GMM(GMM_FIT.weights, m, GMM_FIT.covs))),
+    "grabcut.GMM[covs]": (GMM_FIT.covs, lambda c: grabcut.component_costs(
+        Z_COLOURS, grabcut.GMM(GMM_FIT.weights, GMM_FIT.means, c))),
+    "grabcut.kmeans": (Z_COLOURS, lambda z: grabcut.kmeans(z, 2, rng=np.random.default_rng(0))),
+    "grabcut.fit_gmm": (Z_COLOURS, lambda z: grabcut.fit_gmm(z, Z_LABELS, 2).means),
+    "grabcut.fit_gmm[labels]": (Z_LABELS, lambda k: grabcut.fit_gmm(Z_COLOURS, k, 2).means),
+    "grabcut.component_costs": (Z_COLOURS, lambda z: grabcut.component_costs(z, GMM_FIT)),
+    "grabcut.assign_components": (Z_COLOURS, lambda z: grabcut.assign_components(z, GMM_FIT)),
+    "grabcut.smoothness_energy": (NP_GRAY > 0.5, lambda a: grabcut.smoothness_energy(a, NLINKS)),
+    "grabcut.smoothness_energy[weights]": (NLINKS, lambda w: grabcut.smoothness_energy(NP_GRAY > 0.5, w)),
+    "grabcut.dense_capacities": (TINY_COSTS, lambda c: grabcut.dense_capacities(c, TINY_COSTS[::-1], TINY_LINKS)),
+    "grabcut.edmonds_karp": (TINY_CAPACITY, lambda c: grabcut.edmonds_karp(c, 4, 5)),
+    "grabcut.rasterize_stroke": (STROKE_POINTS, lambda p: grabcut.rasterize_stroke((8, 9), p, 2.0)),
+    "grabcut.apply_stroke": (GC_MASK, lambda m: grabcut.apply_stroke(m, STROKE)),
+    "grabcut.replay": (GC_IMAGE, lambda x: grabcut.replay(x, SESSION).mask),
+    "grabcut.opencv_grabcut": (GC_IMAGE, lambda x: grabcut.opencv_grabcut(x, rect=GC_RECT, n_iter=1)),
+    "grabcut.opencv_grabcut[mask]": (GC_MASK, lambda m: grabcut.opencv_grabcut(GC_IMAGE, mask=m, n_iter=1)),
+    "grabcut.iou": (GC_TRUTH, lambda a: grabcut.iou(a, np.roll(GC_TRUTH, 1, axis=1))),
+    "grabcut.error_rate": (GC_TRUTH, lambda a: grabcut.error_rate(a, np.roll(GC_TRUTH, 1, axis=1), GC_RECT)),
+    "grabcut.scene_rect": (np.array([3, 3, 8, 7]), lambda b: grabcut.scene_rect(b, (10, 12), margin=1)),
+    "grabcut.experiment.quantise": (NP_IMAGE, grabcut_experiment.quantise),
+    "grabcut.experiment.SceneSet": (GC_IMAGES, lambda x: grabcut_experiment.foregrounds(
+        grabcut_experiment.SceneSet(x, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"]), n_iter=1)),
+    "grabcut.experiment.foregrounds": (GC_IMAGES, lambda x: grabcut_experiment.foregrounds(
+        grabcut_experiment.SceneSet(x, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"]), n_iter=1)),
+    "grabcut.experiment.error_rates": (GC_TRUTHS, lambda f: grabcut_experiment.error_rates(
+        GC_SCENES, foreground=f)),
+    "grabcut.experiment.found_fractions": (GC_TRUTHS, lambda f: grabcut_experiment.found_fractions(GC_SCENES, f)),
+    "grabcut.experiment.benchmark": (GC_IMAGES, lambda x: grabcut_experiment.benchmark(
+        grabcut_experiment.SceneSet(x, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"]), n_iter=1)),
+    "grabcut.experiment.summarise": (RNG.random((3, 4)) * 4, grabcut_experiment.summarise),
+    "grabcut.plot.component_map": (GC_IMAGE, lambda x: grabcut_plot.component_map(x, GC_RESULT)),
+    "grabcut.plot.weakest_link": (NLINKS, lambda w: grabcut_plot.weakest_link(w, 50.0)),
     # images
     "images.as_float_image": (NP_IMAGE, images.as_float_image),
     "images.to_tensor": (NP_IMAGE, images.to_tensor),

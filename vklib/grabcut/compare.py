@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_array, check_image
+from ..checks import as_checked_array, check_array, check_image
 from .core import GC_FGD, GC_PR_FGD, check_mask, check_rect
 
 __all__ = ["opencv_grabcut", "to_uint8", "error_rate", "iou", "scene_rect"]
@@ -99,7 +99,7 @@ def opencv_grabcut(image: np.ndarray, *, rect: Any = None, mask: np.ndarray | No
 
 
 def _as_foreground(x: np.ndarray, name: str) -> np.ndarray:
-    check_array(x, name, ndim=2, dtype=None)
+    check_array(x, name, ndim=2, dtype="real")
     x = np.asarray(x)
     if x.dtype == bool:
         return x
@@ -134,7 +134,7 @@ def error_rate(pred: np.ndarray, truth: np.ndarray, rect: Any) -> float:
 def scene_rect(box: Any, shape: tuple[int, int], *, margin: int = 4) -> tuple[int, int, int, int]:
     """Rectangle ``(x, y, w, h)`` around a box ``(x0, y0, x1, y1)`` (ends exclusive), grown by
     ``margin`` pixels on every side and clipped to the image."""
-    x0, y0, x1, y1 = (int(v) for v in box)
+    x0, y0, x1, y1 = (int(v) for v in as_checked_array(box, "box", integers=True, shape=(4,)))
     h, w = shape
     x0, y0 = max(0, x0 - margin), max(0, y0 - margin)
     x1, y1 = min(w, x1 + margin), min(h, y1 + margin)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_positive
+from ..checks import as_checked_array, check_array, check_positive
 from ..data import make_scenes
 from .compare import error_rate, iou, opencv_grabcut, scene_rect
 from .core import grabcut
@@ -53,7 +53,12 @@ class SceneSet:
 
 
 def quantise(image: np.ndarray) -> np.ndarray:
-    """Round to 8-bit values, :math:`\\operatorname{round}(255 x) / 255`: the numbers cv2.grabCut sees."""
+    """Round to 8-bit values, :math:`\\operatorname{round}(255 x) / 255`: the numbers cv2.grabCut sees.
+
+    Elementwise on a float array of any shape, returned as float64; integer images (already
+    8-bit), NaN, infinity and complex values are rejected (``TypeError`` / ``ValueError``).
+    """
+    check_array(image, "image", dtype="floating", nonempty=False)
     return np.round(np.asarray(image, dtype=np.float64) * 255) / 255
 
 
@@ -174,7 +179,7 @@ def found_fractions(scene_set: SceneSet, foreground: np.ndarray) -> np.ndarray:
     """
     if not isinstance(scene_set, SceneSet):
         raise TypeError(f"scene_set must be a SceneSet, got {type(scene_set).__name__}")
-    foreground = np.asarray(foreground, dtype=bool)
+    check_array(foreground, "foreground", dtype="bool")  # NaN or numbers would be cast to True
     if foreground.shape != scene_set.masks.shape:
         raise ValueError(f"foreground must have shape {scene_set.masks.shape}, got {foreground.shape}")
     return (foreground & scene_set.masks).sum(axis=(1, 2)) / scene_set.masks.sum(axis=(1, 2))
@@ -185,9 +190,9 @@ def summarise(errors: np.ndarray, *, fail_above: float = 2.0) -> str:
 
     The mean and the sample standard deviation (ddof 1) are over the per-seed mean
     errors; *failed* counts the scenes, over all seeds, with more than ``fail_above``
-    percent of the rectangle wrong.
+    percent of the rectangle wrong. ``errors`` must be finite real numbers (a list is accepted).
     """
-    errors = np.asarray(errors, dtype=np.float64)
+    errors = as_checked_array(errors, "errors", integers=True)  # lists accepted; NaN, complex rejected
     if errors.ndim != 2 or errors.shape[0] < 2:
         raise ValueError(f"errors must have shape (seeds >= 2, scenes), got {errors.shape}")
     per_seed = errors.mean(axis=1)

@@ -51,12 +51,21 @@ class GMM:
         Regularised covariances :math:`\\Sigma_k = S_k + \\varepsilon I`.
     eps : float
         The regulariser :math:`\\varepsilon` used to fit the model.
+
+    The arrays are checked when the mixture is made: finite floats of the shapes above
+    (``TypeError`` / ``ValueError`` otherwise).
     """
 
     weights: np.ndarray
     means: np.ndarray
     covs: np.ndarray
     eps: float = EPS
+
+    def __post_init__(self) -> None:
+        check_array(self.weights, "weights", ndim=1)
+        k = self.weights.shape[0]
+        check_array(self.means, "means", shape=(k, 3))
+        check_array(self.covs, "covs", shape=(k, 3, 3))
 
     @property
     def n_components(self) -> int:

@@ -118,7 +118,12 @@ def smoothness_energy(labels: np.ndarray, weights: np.ndarray) -> float:
         :math:`\\alpha`.
     weights : (4, H, W) float
         From :func:`nlink_weights`.
+
+    ``TypeError`` / ``ValueError`` for other shapes, complex labels, or weights that are not
+    finite floats.
     """
+    check_array(labels, "labels", ndim=2, dtype="real")
+    check_array(weights, "weights", shape=(len(OFFSETS), *labels.shape))
     total = 0.0
     for d, (dy, dx) in enumerate(OFFSETS):
         a, b = _pair_views(labels, dy, dx)

@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..checks import check_array, check_image
 from .core import GrabCutResult, rect_to_mask, unary_costs
 from .graph import OFFSETS, _pair_views
 from .strokes import rasterize_stroke
@@ -73,9 +74,15 @@ def component_map(image: np.ndarray, result: GrabCutResult) -> np.ndarray:
     Returns
     -------
     (H, W) int64
+
+    ``image`` is the float ``(H, W, 3)`` image the result was computed on (``TypeError`` /
+    ``ValueError`` otherwise).
     """
     from .gmm import assign_components
 
+    check_image(image, "image")
+    if image.shape[:2] != result.foreground.shape:
+        raise ValueError(f"image must have the result's size {result.foreground.shape}, got {image.shape[:2]}")
     z = 255.0 * np.asarray(image, dtype=np.float64).reshape(-1, 3)
     fg = result.foreground.ravel()
     k = result.bg_gmm.n_components
@@ -125,6 +132,9 @@ def weakest_link(weights: np.ndarray, gamma: float) -> np.ndarray:
     """
     if not gamma > 0:
         raise ValueError(f"gamma must be > 0, got {gamma!r}")
+    check_array(weights, "weights", ndim=3)
+    if weights.shape[0] != len(OFFSETS):
+        raise ValueError(f"weights must be ({len(OFFSETS)}, H, W) n-link weights, got shape {weights.shape}")
     out = np.ones(weights.shape[1:])
     for d, (dy, dx) in enumerate(OFFSETS):
         a, b = _pair_views(out, dy, dx)

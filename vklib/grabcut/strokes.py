@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_array, check_image, check_positive
+from ..checks import as_checked_array, check_array, check_image, check_positive
 from .core import GC_BGD, GC_FGD, GrabCutResult, grabcut, rect_to_mask
+from .masks import check_mask
 
 __all__ = ["rasterize_stroke", "apply_stroke", "ReplayResult", "replay", "check_session",
            "load_session", "save_session", "STROKE_CODES"]
@@ -64,8 +65,7 @@ def rasterize_stroke(shape: tuple[int, int], points: Any, radius: float) -> np.n
         No point, a point outside the image, or a non-positive radius.
     """
     height, width = int(shape[0]), int(shape[1])
-    pts = np.asarray(points, dtype=np.float64)
-    check_array(pts, "points", ndim=2, last_dim=2, dtype="numeric")
+    pts = as_checked_array(points, "points", integers=True, ndim=2, last_dim=2)
     check_positive(radius, "radius")
     outside = (pts[:, 0] < 0) | (pts[:, 0] > width - 1) | (pts[:, 1] < 0) | (pts[:, 1] > height - 1)
     if outside.any():
@@ -89,11 +89,17 @@ def rasterize_stroke(shape: tuple[int, int], points: Any, radius: float) -> np.n
 
 
 def apply_stroke(mask: np.ndarray, stroke: dict) -> np.ndarray:
-    """A copy of ``mask`` with the stroke's pixels set to code 1 (``"fg"``) or 0 (``"bg"``)."""
+    """A copy of ``mask`` with the stroke's pixels set to code 1 (``"fg"``) or 0 (``"bg"``).
+
+    ``mask`` is an integer ``(H, W)`` array of mask codes 0..3 (``TypeError`` / ``ValueError``
+    otherwise); the copy is uint8.
+    """
+    check_array(mask, "mask", ndim=2, dtype="integer")
+    mask = check_mask(mask, *mask.shape)
     label = stroke.get("label")
     if label not in STROKE_CODES:
         raise ValueError(f"stroke label must be 'fg' or 'bg', got {label!r}")
-    out = np.array(mask, dtype=np.uint8, copy=True)
+    out = np.array(mask, dtype=np.uint8, copy=True)  # check_mask's result may be the caller's own array
     out[rasterize_stroke(out.shape, stroke.get("points", []), stroke.get("radius", 0))] = STROKE_CODES[label]
     return out
 
