@@ -16,6 +16,8 @@ Nothing may hang: every call runs under a time limit.
 
 from __future__ import annotations
 
+import copy
+import functools
 import signal
 from contextlib import contextmanager
 
@@ -30,6 +32,7 @@ import vklib.cam.base as cam_base
 import vklib.cam.evaluate as cam_evaluate
 import vklib.cam.model as cam_model
 import vklib.cam.questions as cam_questions
+import vklib.clip as clip
 import vklib.color as color
 import vklib.color.compare as color_compare
 import vklib.color.difference  # noqa: F401 - color.difference.delta_e_2000_reference
@@ -118,6 +121,27 @@ GC_SCENES = grabcut_experiment.SceneSet(GC_IMAGES, GC_TRUTHS, [GC_RECT] * 2, ["a
 GC_RESULT = grabcut.grabcut(GC_IMAGE, rect=GC_RECT, n_iter=1)
 
 
+FEATS_I = torch.nn.functional.normalize(torch.randn(4, 8, generator=torch.Generator().manual_seed(6)), dim=1)
+FEATS_T = torch.nn.functional.normalize(torch.randn(4, 8, generator=torch.Generator().manual_seed(7)), dim=1)
+TEXT_EMBEDDINGS = torch.randn(3, 2, 8, generator=torch.Generator().manual_seed(8))   # (classes, templates, D)
+PRED_CLASSES = np.array([0, 7, 13, 5, 6, 20, 1, 9])       # colour * 6 + shape
+TRUE_CLASSES = np.array([0, 7, 12, 5, 0, 21, 1, 9])
+PROBE_TRAIN = RNG.standard_normal((8, 5))
+PROBE_LABELS = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+CLIP_SCENES = RNG.random((2, 32, 32, 3))                  # the tiny CLIP's image size
+CLIP_IMAGES = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(9))
+
+
+@functools.lru_cache(maxsize=1)
+def _tiny_clip():
+    return clip.create_tiny_clip(seed=0)
+
+
+@functools.lru_cache(maxsize=1)
+def _clip_tokens():
+    return clip.get_tokenizer()(["a red circle", "a blue square"])
+
+
 def _gen():
     return torch.Generator().manual_seed(0)
 
@@ -160,6 +184,7 @@ DOCUMENTED = {
        for name in ("grabcut.kmeans", "grabcut.fit_gmm", "grabcut.component_costs", "grabcut.assign_components")},
     "grabcut.edmonds_karp": {"uint8": "integer capacities are used as they are"},
     "grabcut.experiment.error_rates": {"None": "the foregrounds are computed by GrabCut"},
+    "clip.recall_at_k": {"uint8": "integer scores are ranked as they are"},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
 }
@@ -352,6 +377,31 @@ FUNCTIONS = {
     "grabcut.plot.component_map": (GC_IMAGE, lambda x: grabcut_plot.component_map(x, GC_RESULT)),
     "grabcut.plot.weakest_link": (NLINKS, lambda w: grabcut_plot.weakest_link(w, 50.0)),
     # images
+    # CLIP
+    "clip.clip_logits": (FEATS_I, lambda x: clip.clip_logits(x, FEATS_T, 10.0)),
+    "clip.clip_logits[text]": (FEATS_T, lambda t: clip.clip_logits(FEATS_I, t, 10.0)),
+    "clip.clip_loss": (FEATS_I, lambda x: clip.clip_loss(x, FEATS_T, 10.0)),
+    "clip.clip_loss[text]": (FEATS_T, lambda t: clip.clip_loss(FEATS_I, t, 10.0)),
+    "clip.ClipLoss": (FEATS_I, lambda x: clip.ClipLoss(normalize=True)(x, FEATS_T, 10.0)),
+    "clip.clip_loss_reference": (FEATS_I, lambda x: clip.clip_loss_reference(x, FEATS_T, 10.0)),
+    "clip.attribute_accuracies": (PRED_CLASSES, lambda p: clip.attribute_accuracies(p, TRUE_CLASSES)),
+    "clip.shape_confusion": (PRED_CLASSES, lambda p: clip.shape_confusion(p, TRUE_CLASSES)),
+    "clip.linear_probe": (PROBE_TRAIN, lambda f: clip.linear_probe(f, PROBE_LABELS, PROBE_TRAIN[::-1].copy(),
+                                                                    PROBE_LABELS, shots=(2,))),
+    "clip.linear_probe[labels]": (PROBE_LABELS, lambda y: clip.linear_probe(PROBE_TRAIN, y, PROBE_TRAIN, y,
+                                                                             shots=(2,))),
+    "clip.tower_features": (CLIP_IMAGES, lambda x: clip.tower_features(_tiny_clip(), x)),
+    "clip.encode_images": (CLIP_IMAGES, lambda x: clip.encode_images(_tiny_clip(), x)),
+    "clip.ensemble_text_embeddings": (TEXT_EMBEDDINGS, clip.ensemble_text_embeddings),
+    "clip.recall_at_k": (FEATS_I @ FEATS_T.T, lambda s: clip.recall_at_k(s, 2)),
+    "clip.retrieval_recall": (FEATS_I, lambda x: clip.retrieval_recall(x, FEATS_T, ks=(1, 2))),
+    "clip.zero_shot_logits": (FEATS_I, lambda x: clip.zero_shot_logits(x, FEATS_T[:3])),
+    "clip.zero_shot_logits[classifier]": (FEATS_T[:3], lambda w: clip.zero_shot_logits(FEATS_I, w)),
+    "clip.zero_shot_predict": (FEATS_I, lambda x: clip.zero_shot_predict(x, FEATS_T[:3])),
+    "clip.scenes_to_tensor": (CLIP_SCENES, lambda x: clip.scenes_to_tensor(x, _tiny_clip())),
+    "clip.train_clip": (CLIP_IMAGES, lambda x: clip.train_clip(copy.deepcopy(_tiny_clip()), _clip_tokens(), x,
+                                                               batch_size=2, warmup=1, progress=False).loss),
+    # images
     "images.as_float_image": (NP_IMAGE, images.as_float_image),
     "images.to_tensor": (NP_IMAGE, images.to_tensor),
     "images.to_numpy": (TORCH_BATCH, images.to_numpy),
@@ -396,6 +446,8 @@ def _arrays(result):
         return [result]
     if isinstance(result, (tuple, list)):
         return [a for r in result for a in _arrays(r)]
+    if isinstance(result, dict):
+        return [a for r in result.values() for a in _arrays(r)]
     if isinstance(result, (float, int, np.generic)):
         return [np.asarray(result)]
     return []

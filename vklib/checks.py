@@ -17,6 +17,7 @@ The helpers accept NumPy arrays and torch tensors alike without importing torch.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any, Iterable
 
@@ -253,6 +254,48 @@ def check_image(
     if warn_range:
         check_range(image, name)
     return image
+
+
+def check_model_images(model: Any, images: Any, name: str = "images", *, device: bool = True) -> Any:
+    """Check a torch batch ``(B, C, H, W)`` of finite floats for ``model``: its weights' dtype and device.
+
+    A float16 or float64 batch for a float32 model is rejected (``TypeError``) rather than
+    converted, and so is a batch on another device (``ValueError``; not checked with
+    ``device=False``, for callers that move the batch): convert explicitly, e.g.
+    ``images.to(next(model.parameters()))``. The number of channels is the model's business:
+    run it inside :func:`model_errors`.
+    """
+    if not is_tensor(images):
+        raise TypeError(f"{name} must be a torch.Tensor (B, C, H, W), got {_describe(images)}")
+    check_array(images, name, ndim=4, dtype="floating")
+    if min(images.shape[2:]) == 0:
+        raise ValueError(f"{name} must have at least one pixel, got {_describe(images)}")
+    weight = next(model.parameters(), None)
+    if weight is not None:
+        if images.dtype != weight.dtype:
+            raise TypeError(f"{name} must have the model's dtype {weight.dtype}, got {images.dtype}; "
+                            f"convert with {name}.to({weight.dtype})")
+        if device and images.device != weight.device:
+            raise ValueError(f"{name} must be on the model's device {weight.device}, got {images.device}")
+    return images
+
+
+@contextlib.contextmanager
+def model_errors(images: Any, name: str = "images"):
+    """Turn an error of the model's forward pass on ``images`` (wrong channels, too small) into ``ValueError``.
+
+    PyTorch reports such a mismatch deep inside a layer as ``RuntimeError``; the message is
+    kept and the images' shape added. Running out of memory is not an input error and passes.
+    """
+    import torch
+
+    try:
+        yield
+    except torch.OutOfMemoryError:
+        raise
+    except RuntimeError as err:
+        raise ValueError(f"the model cannot take {name} of shape {tuple(images.shape)} and dtype "
+                         f"{images.dtype}: {err}") from err
 
 
 def check_in(value: Any, name: str, options: Iterable[Any]) -> Any:

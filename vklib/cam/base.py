@@ -13,14 +13,13 @@ to the input size and min-max normalised to [0, 1] per image, as in the papers.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vklib.checks import check_array, check_image
+from vklib.checks import check_array, check_image, check_model_images, model_errors
 
 from .recorder import ActivationRecorder, resolve_layer
 from .targets import resolve_targets
@@ -37,40 +36,6 @@ def check_images(images, name: str = "images") -> torch.Tensor:
                         "convert NumPy images with vklib.images.to_tensor")
     check_array(images, name, ndim=4, finite=False, nonempty=False)  # C is known from here on
     return check_image(images, name, channels=images.shape[1], warn_range=False)
-
-
-def check_model_images(model: nn.Module, images, name: str = "images") -> torch.Tensor:
-    """Check a batch for ``model``: :func:`check_images`, and the dtype and device of the model's weights.
-
-    A float16 or float64 batch for a float32 model is rejected (``TypeError``) rather than
-    converted, and so is a batch on another device (``ValueError``): convert explicitly, e.g.
-    ``images.to(next(model.parameters()))``.
-    """
-    check_images(images, name)
-    weight = next(model.parameters(), None)
-    if weight is not None:
-        if images.dtype != weight.dtype:
-            raise TypeError(f"{name} must have the model's dtype {weight.dtype}, got {images.dtype}; "
-                            f"convert with {name}.to({weight.dtype})")
-        if images.device != weight.device:
-            raise ValueError(f"{name} must be on the model's device {weight.device}, got {images.device}")
-    return images
-
-
-@contextlib.contextmanager
-def model_errors(images, name: str = "images"):
-    """Turn an error of the model's forward pass on ``images`` (wrong channels, too small) into ``ValueError``.
-
-    PyTorch reports such a mismatch deep inside a layer as ``RuntimeError``; the message is
-    kept and the images' shape added. Running out of memory is not an input error and passes.
-    """
-    try:
-        yield
-    except torch.OutOfMemoryError:
-        raise
-    except RuntimeError as err:
-        raise ValueError(f"the model cannot take {name} of shape {tuple(images.shape)} and dtype "
-                         f"{images.dtype}: {err}") from err
 
 
 def interpolation_matrix(n_out: int, n_in: int, *, align_corners: bool = False, device=None,

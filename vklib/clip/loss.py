@@ -42,21 +42,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import check_array, is_tensor
+from ..checks import as_checked_array, check_array, is_tensor
 from ..distributed import gather_with_grad
 
 __all__ = ["clip_logits", "clip_loss", "clip_loss_reference", "ClipLoss"]
 
 
-def _check_pair(image_features, text_features, logit_scale) -> None:
+def _check_features(image_features, text_features, logit_scale) -> None:
+    """Two finite float tensors ``(N, D)`` and ``(M, D)`` of one dtype, and a positive scale."""
     check_array(image_features, "image_features", ndim=2)
     check_array(text_features, "text_features", ndim=2)
     if not (is_tensor(image_features) and is_tensor(text_features)):
         raise TypeError("image_features and text_features must be torch tensors, got "
                         f"{type(image_features).__name__} and {type(text_features).__name__}")
-    if image_features.shape[0] != text_features.shape[0]:
-        raise ValueError("image_features and text_features must hold the same number of pairs (rows), got "
-                         f"{image_features.shape[0]} images and {text_features.shape[0]} texts")
+    if image_features.dtype != text_features.dtype:
+        raise TypeError("image_features and text_features must have the same dtype, got "
+                        f"{image_features.dtype} and {text_features.dtype}; convert one with .to()")
     if image_features.shape[1] != text_features.shape[1]:
         raise ValueError("image_features and text_features must have the same embedding width, got "
                          f"{image_features.shape[1]} and {text_features.shape[1]}")
@@ -65,6 +66,13 @@ def _check_pair(image_features, text_features, logit_scale) -> None:
         raise ValueError(f"logit_scale must be a scalar, got shape {tuple(scale.shape)}")
     if not bool(torch.isfinite(scale).all()) or float(scale) <= 0:
         raise ValueError(f"logit_scale must be the exponentiated scale exp(t) > 0, got {float(scale):.6g}")
+
+
+def _check_pair(image_features, text_features, logit_scale) -> None:
+    _check_features(image_features, text_features, logit_scale)
+    if image_features.shape[0] != text_features.shape[0]:
+        raise ValueError("image_features and text_features must hold the same number of pairs (rows), got "
+                         f"{image_features.shape[0]} images and {text_features.shape[0]} texts")
 
 
 def clip_logits(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale) -> torch.Tensor:
@@ -83,7 +91,19 @@ def clip_logits(image_features: torch.Tensor, text_features: torch.Tensor, logit
     -------
     torch.Tensor, shape ``(N, M)``
         ``logits_per_image``; its transpose is ``logits_per_text``.
+
+    Raises
+    ------
+    TypeError
+        Features that are not floating-point torch tensors of one dtype.
+    ValueError
+        Not 2-D, different widths, empty, NaN/inf, or ``logit_scale <= 0``.
     """
+    _check_features(image_features, text_features, logit_scale)
+    return _logits(image_features, text_features, logit_scale)
+
+
+def _logits(image_features: torch.Tensor, text_features: torch.Tensor, logit_scale) -> torch.Tensor:
     return logit_scale * image_features @ text_features.T
 
 
@@ -112,9 +132,10 @@ def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_s
     Raises
     ------
     TypeError
-        Features that are not floating-point torch tensors.
+        Features that are not floating-point torch tensors of one dtype.
     ValueError
-        Not 2-D, different numbers of rows or widths, empty, NaN/inf, or ``logit_scale <= 0``.
+        Not 2-D, different numbers of rows or widths, empty, NaN/inf, ``logit_scale <= 0``, or
+        features so large that the logits overflow (the loss would be NaN).
 
     References
     ----------
@@ -135,23 +156,30 @@ def clip_loss(image_features: torch.Tensor, text_features: torch.Tensor, logit_s
     # Every process sees the whole batch; its own rows keep their gradient.
     all_images, offset_i = gather_with_grad(image_features)
     all_texts, offset_t = gather_with_grad(text_features)
-    logits_per_image = clip_logits(all_images, all_texts, logit_scale)  # (N, N), z_ij = s I_i . T_j
+    logits_per_image = _logits(all_images, all_texts, logit_scale)  # (N, N), z_ij = s I_i . T_j
     labels = torch.arange(logits_per_image.shape[0], device=logits_per_image.device)  # positives: diagonal
-    return (F.cross_entropy(logits_per_image, labels) + F.cross_entropy(logits_per_image.T, labels)) / 2
+    loss = (F.cross_entropy(logits_per_image, labels) + F.cross_entropy(logits_per_image.T, labels)) / 2
+    if not bool(torch.isfinite(loss)):
+        raise ValueError("the loss is NaN: the logits overflowed (features far from unit length, up to "
+                         f"{float(image_features.abs().max()):.3g} and {float(text_features.abs().max()):.3g}); "
+                         "normalise them, or pass normalize=True")
+    return loss
 
 
 def clip_loss_reference(image_features, text_features, logit_scale: float) -> float:
     """The loss with explicit Python loops, straight from the equation (slow; for tests).
 
     Takes NumPy arrays or tensors of shape ``(N, D)`` (already normalised) and a float
-    scale; computes in float64 with a max-shifted log-sum-exp.
+    scale; computes in float64 with a max-shifted log-sum-exp. Finite float features of the
+    same shape are required (lists are accepted): ``TypeError`` / ``ValueError`` otherwise.
     """
     import math
 
-    import numpy as np
-
-    I = np.asarray(image_features.detach().cpu() if is_tensor(image_features) else image_features, np.float64)
-    T = np.asarray(text_features.detach().cpu() if is_tensor(text_features) else text_features, np.float64)
+    I = _reference_features(image_features, "image_features")
+    T = _reference_features(text_features, "text_features")
+    if I.shape != T.shape:
+        raise ValueError(f"image_features and text_features must have the same shape (N, D), got {I.shape} and "
+                         f"{T.shape}")
     s = float(logit_scale)
     n = I.shape[0]
     z = [[s * sum(I[i, d] * T[j, d] for d in range(I.shape[1])) for j in range(n)] for i in range(n)]
@@ -166,6 +194,12 @@ def clip_loss_reference(image_features, text_features, logit_scale: float) -> fl
         column = [z[j][i] for j in range(n)]
         total += -log_softmax_at(row, i) - log_softmax_at(column, i)
     return total / (2 * n)
+
+
+def _reference_features(x, name: str):
+    if is_tensor(x):
+        return check_array(x, name, ndim=2).detach().cpu().double().numpy()
+    return as_checked_array(x, name, ndim=2)
 
 
 class ClipLoss(nn.Module):

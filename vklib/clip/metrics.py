@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..checks import check_array, check_positive, is_tensor
+from ..checks import as_checked_array, check_array, check_model_images, check_positive, is_tensor, model_errors
 
 __all__ = ["attribute_accuracies", "shape_confusion", "tower_features", "linear_probe"]
 
@@ -96,24 +96,34 @@ def tower_features(model, images: torch.Tensor, *, batch_size: int = 256) -> tor
     Raises
     ------
     TypeError
-        A tower without an ``attnpool`` module.
+        A tower without an ``attnpool`` module, or images that are not finite floats in the
+        dtype of the model's weights.
+    ValueError
+        Images the model cannot take (wrong channels or size).
     """
     visual = model.visual
     if not hasattr(visual, "attnpool"):
         raise TypeError(f"tower_features needs a ModifiedResNet image tower (with .attnpool), got "
                         f"{type(visual).__name__}")
-    check_array(images, "images", ndim=4)
+    check_model_images(model, images, device=False)
     check_positive(batch_size, "batch_size", integer=True)
     device = next(model.parameters()).device
     captured = []
     handle = visual.attnpool.register_forward_pre_hook(lambda module, args: captured.append(args[0].mean(dim=(2, 3))))
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), model_errors(images):
             for lo in range(0, images.shape[0], batch_size):
                 visual(images[lo:lo + batch_size].to(device))
     finally:
         handle.remove()
     return torch.cat(captured).cpu()
+
+
+def _as_features(x, name: str) -> np.ndarray:
+    """Finite real ``(N, F)`` features (tensor, array or list) as float64 NumPy."""
+    if is_tensor(x):
+        return check_array(x, name, ndim=2, dtype="floating").detach().cpu().double().numpy()
+    return as_checked_array(x, name, ndim=2)
 
 
 def linear_probe(train_features, train_labels, test_features, test_labels, *, shots=(1, 4, 16), seed: int = 0,
@@ -133,13 +143,15 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, sh
 
     Raises
     ------
+    TypeError
+        Features that are not floats (a list is accepted), labels that are not integers.
     ValueError
-        A class with fewer than ``k`` training examples, or mismatched lengths.
+        A class with fewer than ``k`` training examples, mismatched lengths, features that are
+        not finite or not ``(N, F)``.
     """
     from sklearn.linear_model import LogisticRegression
 
-    xtr = np.asarray(train_features.numpy() if is_tensor(train_features) else train_features, np.float64)
-    xte = np.asarray(test_features.numpy() if is_tensor(test_features) else test_features, np.float64)
+    xtr, xte = _as_features(train_features, "train_features"), _as_features(test_features, "test_features")
     ytr, yte = _as_labels(train_labels, "train_labels"), _as_labels(test_labels, "test_labels")
     if xtr.shape[0] != ytr.size or xte.shape[0] != yte.size:
         raise ValueError(f"features and labels must have the same length, got {xtr.shape[0]} and {ytr.size} "

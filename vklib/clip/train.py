@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..checks import check_positive
+from ..checks import check_array, check_model_images, check_positive, is_tensor, model_errors
 from .loss import clip_loss
 
 __all__ = ["TrainHistory", "train_clip"]
@@ -42,8 +42,10 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
     tokens : torch.Tensor, shape ``(N, context_length)``, integer
         Tokenised captions; row ``i`` describes ``images[i]``.
     images : torch.Tensor, shape ``(N, 3, H, W)``
-        Preprocessed images (see :func:`vklib.clip.tiny.scenes_to_tensor`), on any device:
-        each batch is moved to the model's device.
+        Preprocessed images (see :func:`vklib.clip.tiny.scenes_to_tensor`), finite floats in the
+        dtype of the model's weights, on any device: each batch is moved to the model's device.
+        Other dtypes, non-integer tokens, and images the model cannot take (wrong channels or
+        size) raise ``TypeError`` / ``ValueError`` before any step.
     epochs, batch_size : int, keyword-only
         Passes over the data, and pairs per step (the last incomplete batch is dropped,
         so every step has the same number of negatives).
@@ -59,6 +61,10 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
     """
     from tqdm.auto import tqdm
 
+    check_model_images(model, images, device=False)
+    if not is_tensor(tokens):
+        raise TypeError(f"tokens must be a torch.Tensor (N, context_length) of integers, got {type(tokens).__name__}")
+    check_array(tokens, "tokens", ndim=2, dtype="integer")
     if images.shape[0] != tokens.shape[0]:
         raise ValueError(f"images and tokens must hold the same number of pairs, got {images.shape[0]} and "
                          f"{tokens.shape[0]}")
@@ -90,7 +96,8 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
             order = torch.randperm(n, generator=generator)
             for b in range(per_epoch):
                 idx = order[b * batch_size:(b + 1) * batch_size]
-                out = model(images[idx].to(device), tokens[idx].to(device))
+                with model_errors(images):
+                    out = model(images[idx].to(device), tokens[idx].to(device))
                 loss = clip_loss(out["image_features"], out["text_features"], out["logit_scale"])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

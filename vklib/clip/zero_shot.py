@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from ..checks import check_array, check_positive, is_tensor
+from ..checks import check_array, check_model_images, check_positive, is_tensor, model_errors
 
 __all__ = [
     "format_prompts",
@@ -46,6 +46,15 @@ def _model_device(model) -> torch.device:
         return next(model.parameters()).device
     except StopIteration:  # a parameter-free stand-in model
         return torch.device("cpu")
+
+
+def _check_two(a, name_a: str, b, name_b: str) -> None:
+    """Two finite float ``(N, D)`` arrays or tensors of one kind and one dtype."""
+    check_array(a, name_a, ndim=2)
+    check_array(b, name_b, ndim=2)
+    if is_tensor(a) != is_tensor(b) or a.dtype != b.dtype:
+        raise TypeError(f"{name_a} and {name_b} must be of one kind and dtype, got {type(a).__name__} of "
+                        f"{a.dtype} and {type(b).__name__} of {b.dtype}; convert one")
 
 
 def format_prompts(classnames: Sequence[str], templates: Sequence[str]) -> list[str]:
@@ -124,12 +133,17 @@ def build_zero_shot_classifier(model, tokenizer: Callable, classnames: Sequence[
 
 
 def encode_images(model, images: torch.Tensor, *, batch_size: int = 256) -> torch.Tensor:
-    """Normalised image embeddings ``(N, D)`` of preprocessed images ``(N, 3, H, W)``, in batches."""
-    check_array(images, "images", ndim=4)
+    """Normalised image embeddings ``(N, D)`` of preprocessed images ``(N, 3, H, W)``, in batches.
+
+    The images must be finite floats in the dtype of the model's weights (on any device: each
+    batch is moved to the model's); other dtypes and images the model cannot take (wrong
+    channels or size) raise ``TypeError`` / ``ValueError``.
+    """
+    check_model_images(model, images, device=False)
     check_positive(batch_size, "batch_size", integer=True)
     device = _model_device(model)
     out = []
-    with torch.inference_mode():
+    with torch.inference_mode(), model_errors(images):
         for lo in range(0, images.shape[0], batch_size):
             out.append(F.normalize(model.encode_image(images[lo:lo + batch_size].to(device)), dim=-1))
     return torch.cat(out)
@@ -139,10 +153,10 @@ def zero_shot_logits(image_features: torch.Tensor, classifier: torch.Tensor, log
     """Logits ``s * I @ W.T``, shape ``(N, C)``; their softmax gives the class probabilities.
 
     ``image_features`` ``(N, D)`` and ``classifier`` ``(C, D)`` must be L2-normalised;
-    ``logit_scale`` is the exponentiated scale (100 for the trained OpenAI models).
+    ``logit_scale`` is the exponentiated scale (100 for the trained OpenAI models). Both are
+    finite float tensors of one dtype (``TypeError`` / ``ValueError`` otherwise).
     """
-    check_array(image_features, "image_features", ndim=2)
-    check_array(classifier, "classifier", ndim=2)
+    _check_two(image_features, "image_features", classifier, "classifier")
     if image_features.shape[1] != classifier.shape[1]:
         raise ValueError(f"image_features have width {image_features.shape[1]} but the classifier has width "
                          f"{classifier.shape[1]}")
@@ -188,8 +202,7 @@ def retrieval_recall(image_features: torch.Tensor, text_features: torch.Tensor,
 
     Returns ``{"image_to_text@1": ..., "text_to_image@1": ..., ...}`` for each ``k`` in ``ks``.
     """
-    check_array(image_features, "image_features", ndim=2)
-    check_array(text_features, "text_features", ndim=2)
+    _check_two(image_features, "image_features", text_features, "text_features")
     if image_features.shape != text_features.shape:
         raise ValueError("image_features and text_features must have the same shape (row i of one matches row i "
                          f"of the other), got {tuple(image_features.shape)} and {tuple(text_features.shape)}")
