@@ -46,6 +46,10 @@ import vklib.grabcut.experiment as grabcut_experiment
 import vklib.grabcut.plot as grabcut_plot
 import vklib.images as images
 import vklib.simclr as simclr
+import vklib.simclr.model as simclr_model
+import vklib.simclr.results as simclr_results
+import vklib.simclr.stats as simclr_stats
+import vklib.simclr.train as simclr_train
 
 RNG = np.random.default_rng(0)
 NP_IMAGE = RNG.random((8, 9, 3))            # (H, W, 3) float64 in [0, 1]
@@ -127,6 +131,7 @@ TEXT_EMBEDDINGS = torch.randn(3, 2, 8, generator=torch.Generator().manual_seed(8
 PRED_CLASSES = np.array([0, 7, 13, 5, 6, 20, 1, 9])       # colour * 6 + shape
 TRUE_CLASSES = np.array([0, 7, 12, 5, 0, 21, 1, 9])
 PROBE_TRAIN = RNG.standard_normal((8, 5))
+PROBE_TEST = PROBE_TRAIN[::-1].copy()
 PROBE_LABELS = np.array([0, 0, 0, 0, 1, 1, 1, 1])
 CLIP_SCENES = RNG.random((2, 32, 32, 3))                  # the tiny CLIP's image size
 CLIP_IMAGES = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(9))
@@ -140,6 +145,29 @@ def _tiny_clip():
 @functools.lru_cache(maxsize=1)
 def _clip_tokens():
     return clip.get_tokenizer()(["a red circle", "a blue square"])
+
+
+SMALL_RESNET = simclr.SmallResNet(width=2).eval()
+SIMCLR_MODEL = simclr.SimCLR(width=2, hidden=4, out_dim=3).eval()
+PROJECTION_HEAD = simclr.ProjectionHead(8, hidden=4, out_dim=3).eval()
+BASIC_BLOCK = simclr_model.BasicBlock(3, 4).eval()
+SEED_VALUES = np.array([0.61, 0.64, 0.58])                # one accuracy per seed
+
+
+def _finite_diagonal(result):
+    """nt_xent_logits' (logits, labels) with the masked self-similarities (-inf by design) set to 0."""
+    logits, labels = result
+    if logits.is_complex() or logits.device.type == "meta":
+        return logits, labels
+    return torch.where(torch.isneginf(logits), torch.zeros_like(logits), logits), labels
+
+
+def _seeded(fn):
+    """``fn`` run after ``torch.manual_seed(0)`` (train_supervised draws its classifier from the global generator)."""
+    def run(*args, **kwargs):
+        torch.manual_seed(0)
+        return fn(*args, **kwargs)
+    return run
 
 
 def _gen():
@@ -184,6 +212,9 @@ DOCUMENTED = {
        for name in ("grabcut.kmeans", "grabcut.fit_gmm", "grabcut.component_costs", "grabcut.assign_components")},
     "grabcut.edmonds_karp": {"uint8": "integer capacities are used as they are"},
     "grabcut.experiment.error_rates": {"None": "the foregrounds are computed by GrabCut"},
+    **{name: {"uint8": "integer values are used as the numbers they are"}
+       for name in ("simclr.results.band", "simclr.stats.mean_sd", "simclr.stats.paired_difference",
+                    "simclr.knn_accuracy", "simclr.linear_probe", "simclr.nt_xent_reference")},
     "clip.recall_at_k": {"uint8": "integer scores are ranked as they are"},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
@@ -289,6 +320,38 @@ FUNCTIONS = {
     "simclr.color_distortion": (TORCH_BATCH, lambda x: simclr.color_distortion(x, generator=_gen())),
     "simclr.random_resized_crop": (TORCH_BATCH, lambda x: simclr.random_resized_crop(x, generator=_gen())),
     "simclr.gaussian_blur": (TORCH_BATCH, lambda x: simclr.gaussian_blur(x, generator=_gen(), p=1.0)),
+    "simclr.color_jitter": (TORCH_BATCH, lambda x: simclr.color_jitter(x, generator=_gen())),
+    "simclr.random_flip": (TORCH_BATCH, lambda x: simclr.random_flip(x, generator=_gen(), p=1.0)),
+    "simclr.random_grayscale": (TORCH_BATCH, lambda x: simclr.random_grayscale(x, generator=_gen(), p=1.0)),
+    "simclr.simclr_augment": (TORCH_BATCH, lambda x: simclr.simclr_augment(x, generator=_gen())),
+    "simclr.two_views": (TORCH_BATCH, lambda x: simclr.two_views(x, generator=_gen())),
+    "simclr.TwoViews": (TORCH_BATCH, lambda x: simclr.TwoViews(strength=0.5)(x, generator=_gen())),
+    "simclr.extract_features": (TORCH_BATCH, lambda x: simclr.extract_features(SMALL_RESNET, x)),
+    "simclr.few_labels": (PROBE_LABELS, lambda y: simclr.few_labels(y, 2)),
+    "simclr.knn_accuracy": (PROBE_TRAIN, lambda x: simclr.knn_accuracy(x, PROBE_LABELS, PROBE_TEST, PROBE_LABELS,
+                                                                        k=3)),
+    "simclr.knn_accuracy[labels]": (PROBE_LABELS, lambda y: simclr.knn_accuracy(PROBE_TRAIN, y, PROBE_TRAIN, y, k=3)),
+    "simclr.linear_probe": (PROBE_TRAIN, lambda x: simclr.linear_probe(x, PROBE_LABELS, PROBE_TEST, PROBE_LABELS)),
+    "simclr.linear_probe[labels]": (PROBE_LABELS, lambda y: simclr.linear_probe(PROBE_TRAIN, y, PROBE_TRAIN, y)),
+    "simclr.nt_xent": (FEATS_I, lambda z: simclr.nt_xent(z, FEATS_T)),
+    "simclr.nt_xent[z2]": (FEATS_T, lambda z: simclr.nt_xent(FEATS_I, z)),
+    "simclr.NTXentLoss": (FEATS_I, lambda z: simclr.NTXentLoss()(z, FEATS_T)),
+    "simclr.nt_xent_logits": (FEATS_I, lambda z: _finite_diagonal(simclr.nt_xent_logits(z, FEATS_T))),
+    "simclr.nt_xent_reference": (FEATS_I, lambda z: simclr.nt_xent_reference(z, FEATS_T)),
+    "simclr.similarity_matrix": (FEATS_I, lambda z: simclr.similarity_matrix(z, FEATS_T)),
+    "simclr.ProjectionHead": (FEATS_I, lambda h: PROJECTION_HEAD(h)),
+    "simclr.SimCLR": (TORCH_BATCH, lambda x: SIMCLR_MODEL(x)),
+    "simclr.SmallResNet": (TORCH_BATCH, lambda x: SMALL_RESNET(x)),
+    "simclr.model.BasicBlock": (TORCH_BATCH, lambda x: BASIC_BLOCK(x)),
+    "simclr.train_simclr": (TORCH_BATCH, lambda x: simclr.train_simclr(
+        copy.deepcopy(SIMCLR_MODEL), x, epochs=1, batch_size=2, progress=False)),
+    "simclr.train_supervised": (TORCH_BATCH, lambda x: _seeded(simclr.train_supervised)(
+        copy.deepcopy(SMALL_RESNET), x, TARGETS[:2] % 2, epochs=1, batch_size=2, progress=False)[0].weight),
+    "simclr.train.as_image_tensor": (TORCH_BATCH, simclr_train.as_image_tensor),
+    "simclr.train.as_image_tensor[numpy]": (NP_IMAGE[None].repeat(2, axis=0), simclr_train.as_image_tensor),
+    "simclr.results.band": (SEED_VALUES, simclr_results.band),
+    "simclr.stats.mean_sd": (SEED_VALUES, simclr_stats.mean_sd),
+    "simclr.stats.paired_difference": (SEED_VALUES, lambda a: simclr_stats.paired_difference(a, SEED_VALUES[::-1])),
     # CAM helpers (torch)
     "cam.grad_cam_weights": (TORCH_MAPS, cam.grad_cam_weights),
     "cam.minmax_normalize": (TORCH_MAPS[:, 0], cam.minmax_normalize),
@@ -386,8 +449,8 @@ FUNCTIONS = {
     "clip.clip_loss_reference": (FEATS_I, lambda x: clip.clip_loss_reference(x, FEATS_T, 10.0)),
     "clip.attribute_accuracies": (PRED_CLASSES, lambda p: clip.attribute_accuracies(p, TRUE_CLASSES)),
     "clip.shape_confusion": (PRED_CLASSES, lambda p: clip.shape_confusion(p, TRUE_CLASSES)),
-    "clip.linear_probe": (PROBE_TRAIN, lambda f: clip.linear_probe(f, PROBE_LABELS, PROBE_TRAIN[::-1].copy(),
-                                                                    PROBE_LABELS, shots=(2,))),
+    "clip.linear_probe": (PROBE_TRAIN, lambda f: clip.linear_probe(f, PROBE_LABELS, PROBE_TEST, PROBE_LABELS,
+                                                                    shots=(2,))),
     "clip.linear_probe[labels]": (PROBE_LABELS, lambda y: clip.linear_probe(PROBE_TRAIN, y, PROBE_TRAIN, y,
                                                                              shots=(2,))),
     "clip.tower_features": (CLIP_IMAGES, lambda x: clip.tower_features(_tiny_clip(), x)),
@@ -573,6 +636,40 @@ KNOWN_FAILURES = {
     **{("cam.channel_increase_of_confidence", kind): f"{_SCORE_CAM}: deep RuntimeError"
        for kind in ("0-d", "extra axis", "complex", "missing axis", "wrong channels", "uint8", "bool", "float16",
                     "mixed float32/64", "meta tensor")},
+    **{(name, kind): reason
+       for name, kinds, reason in [
+           ("simclr.NTXentLoss", ("meta tensor",), "meta tensors fail deep (Tensor.item on meta)"),
+           ("simclr.nt_xent", ("meta tensor",), "meta tensors fail deep (Tensor.item on meta)"),
+           ("simclr.nt_xent[z2]", ("meta tensor",), "meta tensors fail deep (Tensor.item on meta)"),
+           ("simclr.nt_xent_logits", ("0-d", "None", "list", "extra axis", "complex", "NaN", "inf", "empty",
+                                      "missing axis", "wrong channels", "uint8", "meta tensor"),
+            "no input check: AttributeError/RuntimeError deep, NaN and complex accepted"),
+           ("simclr.similarity_matrix", ("0-d", "extra axis", "complex", "NaN", "inf", "empty", "missing axis",
+                                         "wrong channels", "uint8", "meta tensor"),
+            "no input check: deep RuntimeError, NaN and complex accepted, empty input gives a non-empty result"),
+           ("simclr.nt_xent_reference", ("complex", "NaN", "inf", "empty", "missing axis", "bool", "requires grad"),
+            "no input check: complex/NaN accepted, ZeroDivisionError/IndexError deep, an all-zero row gives NaN, "
+            "a tensor that requires grad fails in .numpy()"),
+           ("simclr.knn_accuracy", ("complex",), "complex features accepted (imaginary part dropped)"),
+           ("simclr.knn_accuracy[labels]", ("complex", "NaN", "inf", "huge"),
+            "labels not checked: complex accepted, float labels give a deep RuntimeError"),
+           ("simclr.linear_probe", ("complex",), "complex features accepted (imaginary part dropped)"),
+           ("simclr.linear_probe[labels]", ("complex", "NaN", "inf"), "labels not checked: complex and NaN accepted"),
+           ("simclr.results.band", ("complex",), "complex values accepted (imaginary part dropped)"),
+           ("simclr.stats.mean_sd", ("complex",), "complex values accepted (imaginary part dropped)"),
+           ("simclr.stats.paired_difference", ("complex",), "complex values accepted (imaginary part dropped)"),
+           ("simclr.extract_features", ("NaN", "inf", "meta tensor"), "images not checked: NaN accepted, meta deep"),
+           ("simclr.train.as_image_tensor", ("NaN", "inf", "meta tensor"), "NaN and meta tensors accepted"),
+           ("simclr.train_simclr", ("meta tensor",), "meta tensors fail deep (copy out of meta)"),
+           ("simclr.train_supervised", ("meta tensor",), "meta tensors fail deep (copy out of meta)"),
+           *[(module, ("0-d", "extra axis", "complex", "NaN", "inf", "wrong channels", "uint8", "bool", "float16",
+                       "mixed float32/64", "meta tensor"),
+              "forward does not check its input: deep RuntimeError for wrong shape/dtype, NaN accepted")
+             for module in ("simclr.SimCLR", "simclr.SmallResNet", "simclr.model.BasicBlock")],
+           ("simclr.ProjectionHead", ("0-d", "complex", "NaN", "inf", "wrong channels", "uint8", "bool", "float16",
+                                      "mixed float32/64", "meta tensor"),
+            "forward does not check its input: deep RuntimeError for wrong shape/dtype, NaN accepted"),
+       ] for kind in kinds},
 }
 
 CASES = [pytest.param(name, kind, id=f"{name}-{kind}",
