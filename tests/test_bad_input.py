@@ -38,6 +38,7 @@ import vklib.color.compare as color_compare
 import vklib.color.difference  # noqa: F401 - color.difference.delta_e_2000_reference
 import vklib.color.plot as color_plot
 import vklib.color.plot_perception as color_perception
+import vklib.distributed as distributed
 import vklib.edges as edges
 import vklib.edges.experiment as edges_experiment
 import vklib.grabcut as grabcut
@@ -194,7 +195,8 @@ ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjus
 #: Functions documented to take any number of channels (feature maps, per-channel filters).
 ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
                 "images.to_tensor", "cam.auc", "cam.base.check_images", "cam.channel_masks", "cam.class_scores",
-                "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy", "grabcut.experiment.summarise"}
+                "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy", "grabcut.experiment.summarise",
+                "distributed.gather_with_grad"}
 #: name -> {kind: the documented reading}: accepted inputs whose result only has to be finite.
 DOCUMENTED = {
     "images.to_tensor": {"missing axis": "(H, W) is a grey image"},
@@ -215,6 +217,9 @@ DOCUMENTED = {
     **{name: {"uint8": "integer values are used as the numbers they are"}
        for name in ("simclr.results.band", "simclr.stats.mean_sd", "simclr.stats.paired_difference",
                     "simclr.knn_accuracy", "simclr.linear_probe", "simclr.nt_xent_reference")},
+    "distributed.gather_with_grad": {kind: "any tensor is passed on as it is (the losses check the values)"
+                                     for kind in ("complex", "NaN", "inf", "uint8", "bool", "float16",
+                                                  "extra axis", "missing axis", "meta tensor")},
     "clip.recall_at_k": {"uint8": "integer scores are ranked as they are"},
     "color.luminous_efficiency": {"None": "the default: colour-science's own 1 nm table",
                                   "uint8": "integer wavelengths in nm"},
@@ -464,6 +469,8 @@ FUNCTIONS = {
     "clip.scenes_to_tensor": (CLIP_SCENES, lambda x: clip.scenes_to_tensor(x, _tiny_clip())),
     "clip.train_clip": (CLIP_IMAGES, lambda x: clip.train_clip(copy.deepcopy(_tiny_clip()), _clip_tokens(), x,
                                                                batch_size=2, warmup=1, progress=False).loss),
+    # distributed training
+    "distributed.gather_with_grad": (FEATS_I, lambda x: distributed.gather_with_grad(x)[0]),
     # images
     "images.as_float_image": (NP_IMAGE, images.as_float_image),
     "images.to_tensor": (NP_IMAGE, images.to_tensor),

@@ -36,11 +36,17 @@ def gather_with_grad(x):
         ``rank * n``, the index of this process's first row in ``all_x`` (for callers that
         compute only their own rows; the book's losses compute every row and do not use it).
 
-    Without an initialised process group (or with one process) returns ``(x, 0)``.
+    Without an initialised process group (or with one process) returns ``(x, 0)``. ``x`` must
+    be a torch tensor with at least one dimension (``TypeError`` / ``ValueError`` otherwise);
+    its values and dtype are passed on as they are (the losses check them).
     """
     import torch
     import torch.distributed as dist
 
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor of shape (n, ...), got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ValueError("x must have a batch axis, shape (n, ...), got a 0-d tensor")
     if not is_distributed():
         return x, 0
     world, rank = dist.get_world_size(), dist.get_rank()
