@@ -38,6 +38,7 @@ import vklib.color.compare as color_compare
 import vklib.color.difference  # noqa: F401 - color.difference.delta_e_2000_reference
 import vklib.color.plot as color_plot
 import vklib.color.plot_perception as color_perception
+import vklib.data as data
 import vklib.distributed as distributed
 import vklib.edges as edges
 import vklib.edges.experiment as edges_experiment
@@ -45,6 +46,7 @@ import vklib.grabcut as grabcut
 import vklib.grabcut.core as grabcut_core
 import vklib.grabcut.experiment as grabcut_experiment
 import vklib.grabcut.plot as grabcut_plot
+import vklib.grabcut.widget as grabcut_widget
 import vklib.images as images
 import vklib.simclr as simclr
 import vklib.simclr.model as simclr_model
@@ -122,6 +124,9 @@ CHANNEL_MASKS = torch.rand(2, 4, 8, 9, generator=torch.Generator().manual_seed(5
 CHANNEL_SUMS = torch.tensor([3.0, 1.0, 0.5, 2.0])
 
 
+SCENES = data.make_scenes(2, size=16)
+CENTRED = data.make_centred_scenes(2, size=16)
+CAPTIONED = clip.make_caption_scenes(2, size=16)
 GC_SCENES = grabcut_experiment.SceneSet(GC_IMAGES, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"])
 GC_RESULT = grabcut.grabcut(GC_IMAGE, rect=GC_RECT, n_iter=1)
 
@@ -190,7 +195,7 @@ ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_
                "grabcut.experiment.quantise",
                "color.wavelength_to_xyz", "color.wavelength_to_xy"}
 #: Functions documented to take one image without its batch axis (the result is the batch result's first).
-ONE_IMAGE = {"simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjust_saturation", "simclr.adjust_hue",
+ONE_IMAGE = {"data.bounding_boxes", "simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjust_saturation", "simclr.adjust_hue",
              "simclr.rgb_to_grayscale"}
 #: Functions documented to take any number of channels (feature maps, per-channel filters).
 ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
@@ -443,6 +448,7 @@ FUNCTIONS = {
         grabcut_experiment.SceneSet(x, GC_TRUTHS, [GC_RECT] * 2, ["a", "b"]), n_iter=1)),
     "grabcut.experiment.summarise": (RNG.random((3, 4)) * 4, grabcut_experiment.summarise),
     "grabcut.plot.component_map": (GC_IMAGE, lambda x: grabcut_plot.component_map(x, GC_RESULT)),
+    "grabcut.widget.GrabCutWidget": (GC_IMAGE, lambda x: grabcut_widget.GrabCutWidget(x, n_iter=1).image),
     "grabcut.plot.weakest_link": (NLINKS, lambda w: grabcut_plot.weakest_link(w, 50.0)),
     # images
     # CLIP
@@ -469,6 +475,12 @@ FUNCTIONS = {
     "clip.scenes_to_tensor": (CLIP_SCENES, lambda x: clip.scenes_to_tensor(x, _tiny_clip())),
     "clip.train_clip": (CLIP_IMAGES, lambda x: clip.train_clip(copy.deepcopy(_tiny_clip()), _clip_tokens(), x,
                                                                batch_size=2, warmup=1, progress=False).loss),
+    # scene data
+    "data.bounding_boxes": (GC_TRUTHS, data.bounding_boxes),
+    "data.Scenes": (SCENES.images, lambda x: data.Scenes(**{**vars(SCENES), "images": x}).images),
+    "data.Scenes[masks]": (SCENES.masks, lambda m: data.Scenes(**{**vars(SCENES), "masks": m}).masks),
+    "data.CentredScenes": (CENTRED.images, lambda x: data.CentredScenes(**{**vars(CENTRED), "images": x}).images),
+    "clip.CaptionScenes": (CAPTIONED.images, lambda x: clip.CaptionScenes(**{**vars(CAPTIONED), "images": x}).images),
     # distributed training
     "distributed.gather_with_grad": (FEATS_I, lambda x: distributed.gather_with_grad(x)[0]),
     # images
@@ -643,6 +655,12 @@ KNOWN_FAILURES = {
     **{("cam.channel_increase_of_confidence", kind): f"{_SCORE_CAM}: deep RuntimeError"
        for kind in ("0-d", "extra axis", "complex", "missing axis", "wrong channels", "uint8", "bool", "float16",
                     "mixed float32/64", "meta tensor")},
+    **{(name, kind): "the scene batch does not check its arrays when made"
+       for name in ("data.Scenes", "data.CentredScenes", "clip.CaptionScenes")
+       for kind in ("0-d", "None", "list", "extra axis", "complex", "NaN", "inf", "missing axis", "wrong channels",
+                    "uint8")},
+    **{("data.Scenes[masks]", kind): "the scene batch does not check its arrays when made"
+       for kind in ("0-d", "None", "list", "extra axis", "complex", "NaN", "inf", "missing axis")},
     **{(name, kind): reason
        for name, kinds, reason in [
            ("simclr.NTXentLoss", ("meta tensor",), "meta tensors fail deep (Tensor.item on meta)"),
@@ -755,3 +773,184 @@ def test_bad_input_is_rejected_or_accepted_as_documented(name, kind):
     elif accept == "reversed":
         contiguous = bad.contiguous() if _is_torch(bad) else np.ascontiguousarray(bad)
         _same(result, _call(fn, contiguous)[1], atol=1e-9)
+
+
+# ---------------------------------------------------------------- every public function is covered
+
+#: Public callables outside the battery, each with the reason. A function whose main argument
+#: is an array, tensor, image, batch or model output belongs in FUNCTIONS instead.
+PLOTTING = ("plotting: draws results already computed on a figure (or prints them); "
+            "the numbers come from functions in the battery")
+EXEMPT = {
+    # plotting: draws (or prints) results already computed; the numbers come from functions in the battery
+    **{name: PLOTTING for name in (
+        "cam.plot.show_scenes", "cam.plot.show_maps", "cam.plot.show_channel_scores", "cam.plot.show_curves",
+        "cam.plot.show_explorer", "cam.plot.show_path", "clip.plot.scene_grid", "clip.plot.pair_counts",
+        "clip.plot.training_curves", "clip.plot.logit_matrices", "clip.plot.similarity_grid",
+        "clip.plot.clip_diagram", "clip.plot.photo_probabilities", "clip.plot.composition_bars",
+        "clip.plot.shape_confusion_plot", "clip.plot.template_groups", "clip.plot.probe_curve",
+        "color.plot.plot_chromaticity_diagram", "color.plot.plot_cmf_derivation", "color.plot.plot_reflectances",
+        "color.plot.plot_wavelength", "color.plot.plot_lab_ramps", "color.plot.plot_lab_pair",
+        "color.plot_perception.plot_cone_fundamentals", "color.plot_perception.plot_metamers",
+        "color.plot_perception.plot_hsv_solids", "color.plot_perception.plot_tints_shades_tones",
+        "edges.plot.image_row", "edges.plot.step_and_ramp", "edges.plot.noisy_ramp", "edges.plot.frequency_gains",
+        "edges.plot.orientation_key", "edges.plot.gradient_panels", "edges.plot.log_on_ramp",
+        "edges.plot.nms_diagram", "edges.plot.f1_against_noise", "edges.plot.show_edges",
+        "grabcut.plot.show_mask_codes", "grabcut.plot.show_components", "grabcut.plot.show_costs",
+        "grabcut.plot.print_capacities", "grabcut.plot.draw_cut", "grabcut.plot.show_iterations",
+        "grabcut.plot.show_result", "grabcut.plot.show_results", "grabcut.plot.plot_error_scatter",
+        "grabcut.plot.show_session", "simclr.plot.similarity_heatmap", "simclr.results.plot_label_efficiency",
+    )},
+    "checks.RangeWarning": "a warning class, raised by checks.check_range",
+    "checks.is_tensor": "a type test that accepts any object and returns a bool (tests/test_checks.py)",
+    "checks.check_array": "the checker every battery entry goes through; its rules are tested case by case in "
+                          "tests/test_checks.py",
+    "checks.as_checked_array": "the array-like variant of check_array, exercised by the color, cam, clip and "
+                               "grabcut entries that take lists",
+    "checks.check_range": "warns on values outside [low, high] and returns nothing; tested in tests/test_checks.py",
+    "checks.check_in": "checks an option (a string) against its allowed values; tested in tests/test_checks.py",
+    "checks.check_positive": "checks a number option (sigma, steps, ...); tested in tests/test_checks.py",
+    "exercises.CheckResult": "the result record of an exercise check",
+    "exercises.check": "exercise checker: takes a reader's function and cases; loopholes tested in "
+                       "tests/test_exercises.py",
+    "exercises.check_choice": "exercise checker: takes a reader's answer (a letter); tested in tests/test_exercises.py",
+    "exercises.check_value": "exercise checker: takes a reader's number; tested in tests/test_exercises.py",
+    "exercises.random_cases": "draws exercise cases from a reader-independent generator function and a count",
+    "color.questions.check": "exercise checker: takes a reader's answer; tested in tests/test_color.py",
+    "color.questions.half_light_code": "an exercise's reference answer (no argument)",
+    "edges.questions.check": "exercise checker: takes a reader's answer; tested in tests/test_edges.py",
+    "edges.questions.check_prewitt_noise": "exercise checker: takes a reader's answer; tested in "
+                                           "tests/test_edges.py",
+    "edges.questions.check_log_versus_sobel": "exercise checker: takes a reader's answer; tested in "
+                                              "tests/test_edges.py",
+    "edges.questions.prewitt_noise_factor": "an exercise's reference answer (no argument)",
+    "grabcut.questions.check": "exercise checker: takes a reader's answer; tested in tests/test_grabcut.py",
+    "grabcut.questions.six_pixel_costs": "an exercise's fixed data (no argument)",
+    "grabcut.questions.flow_without_smoothness": "an exercise's reference answer (no argument)",
+    "cam.questions.check_max_pool_prediction": "exercise checker: takes a reader's answer (a letter); tested in "
+                                               "tests/test_cam.py",
+    "cam.questions.max_pool_pp_cases": "an exercise's cases, from a count and a seed",
+    "clip.questions.check_colour_only_pair_accuracy": "exercise checker: takes a reader's answer; tested in "
+                                                      "tests/test_clip.py",
+    "simclr.questions.check_lowest_background_prediction": "exercise checker: takes a reader's answer; tested in "
+                                                           "tests/test_simclr.py",
+    "color.cie_rgb_primaries_xy": "a data table (no argument)",
+    "color.wavelengths": "a data table (no argument)",
+    "color.cmfs": "a data table looked up by name (a string, checked by check_in)",
+    "color.cone_fundamentals": "a data table looked up by name (a string)",
+    "color.illuminant_spd": "a data table looked up by name (a string)",
+    "color.illuminant_xy": "a data table looked up by name (a string)",
+    "color.plot.spectral_locus": "samples the spectral locus from a wavelength step and range (numbers)",
+    "color.plot_perception.hsv_solid_points": "builds the HSV solids from counts (numbers)",
+    "edges.gaussian_kernel1d": "builds a kernel from sigma, order and truncation (numbers, checked by check_positive)",
+    "cam.base.interpolation_matrix": "builds an interpolation matrix from two sizes (integers)",
+    "cam.auto_chunk_size": "a chunk size from an image height and width (integers)",
+    "data.make_scenes": "draws scenes from a count, a size and a seed (numbers)",
+    "data.make_centred_scenes": "draws scenes from a count, a size and a seed (numbers)",
+    "data.load_photo": "loads a shipped photograph by name (a string)",
+    "clip.make_caption_scenes": "draws captioned scenes from a count, a size and a seed (numbers)",
+    "grabcut.experiment.synthetic_set": "draws a scene set from a count and a seed (numbers)",
+    "grabcut.experiment.two_colour_scenes": "draws a scene set from a count and a seed (numbers)",
+    "clip.caption_templates": "lists caption templates from option names (strings)",
+    "clip.phrase": "writes one caption from words (strings)",
+    "clip.format_prompts": "formats prompts from class names and templates (strings, checked by name)",
+    "clip.encode_texts": "encodes texts (strings) with a model and its tokenizer",
+    "clip.build_zero_shot_classifier": "builds class vectors from class names and templates (strings); the "
+                                       "embeddings go through clip.ensemble_text_embeddings, in the battery",
+    "clip.create_tiny_clip": "a model factory (seed, device, config)",
+    "clip.get_tokenizer": "a tokenizer factory (a model name)",
+    "clip.register_tiny_clip": "registers a model configuration by name",
+    "clip.load_pretrained_clip": "downloads a pretrained model by name",
+    "cam.model.scene_cnn_meta": "reads the shipped model's metadata from a folder",
+    "cam.model.load_scene_cnn": "loads the shipped model from a folder",
+    "cam.model.load_resnet50": "loads torchvision's pretrained ResNet-50",
+    "simclr.results.load_ablation": "loads the shipped ablation results (a path)",
+    "grabcut.strokes.load_session": "reads a session file (a path); its content goes through check_session",
+    "grabcut.strokes.save_session": "writes a session dict to a file (a path)",
+    "grabcut.strokes.check_session": "checks a session dict (JSON structure, not an array); replay calls it, "
+                                     "and grabcut.replay is in the battery",
+    "distributed.is_distributed": "reports the process group (no argument)",
+    "device.default_device": "picks a torch device from a preference (a string)",
+    "device.describe_device": "describes a torch device in words",
+    "resources.data_path": "a path to a shipped data file (strings)",
+    "pretrained.offline_reason": "network check for downloads (a host name)",
+    "pretrained.require_online": "network check for downloads (a host name)",
+    "pretrained.fetch": "downloads a file (a URL and its checksum)",
+    "pretrained.sha256sum": "the checksum of a file (a path)",
+    "pretrained.load_state_dict": "loads a checkpoint file (a path)",
+    "pretrained.cache_dir": "the download folder (no argument)",
+    "notebooks.notebook_environment": "notebook tooling: environment variables (no argument)",
+    "notebooks.execute": "notebook tooling: runs a notebook file (a path)",
+    "notebooks.student_edition": "notebook tooling: writes student notebooks (paths)",
+    "notebooks.nbgrader_edition": "notebook tooling: writes nbgrader notebooks (paths)",
+    "notebooks.must_pass": "notebook tooling: asserts an exercise CheckResult passed",
+    "notebooks.wrap_checks": "notebook tooling: rewrites cell source (a string)",
+    "notebooks.main": "notebook tooling: the command line (argv strings)",
+    "widgets.static_mode": "widget tooling: whether widgets render statically (no argument)",
+    "widgets.build_explorer": "widget tooling: builds sliders for a render function and a dict of controls",
+    "widgets.explore": "widget tooling: shows sliders for a render function and a dict of controls",
+    "cam.BaseCAM": "abstract base class (channel_weights raises NotImplementedError); its __call__ is covered by "
+                   "cam.CAM, cam.GradCAM, cam.GradCAMPlusPlus and cam.ScoreCAM",
+    "cam.ActivationRecorder": "class: records a layer's output while a model runs; the images go through the model, "
+                              "covered by the CAM entries",
+    "cam.resolve_layer": "finds a module by name in a model (a string or module)",
+    "cam.count_forward_passes": "context manager counting a model's forward passes (a model)",
+    "cam.fold_batchnorm": "rewrites a model (its only argument)",
+    "cam.inference_copy": "copies a model for inference (its only argument)",
+    "cam.evaluate.time_methods": "times CAM methods; the images go to the methods (covered by the CAM entries) and "
+                                 "the result is a timing",
+    "cam.evaluate.evaluation_table": "formats result dicts as text",
+    "cam.evaluate.paired_table": "formats result dicts as text",
+    "clip.TrainHistory": "the record train_clip returns (lists of floats)",
+    "grabcut.GrabCutResult": "the record grabcut returns",
+    "grabcut.ReplayResult": "the record replay returns",
+    "simclr.probe_scores": "takes an encoder and two scene sets; the images go through simclr.extract_features and "
+                           "the features through simclr.knn_accuracy and simclr.linear_probe, in the battery",
+    "simclr.simclr_scores": "simclr.probe_scores of a SimCLR model (see there)",
+    "simclr.stats.verdict": "a verdict from a mean and a standard error (two numbers)",
+    "simclr.results.fmt": "formats a mean and a standard deviation (two numbers) as text",
+    "simclr.results.row": "looks up a row of the ablation's result table (a dict)",
+    "simclr.results.summary": "summarises the ablation's result table (a dict)",
+    "simclr.results.claims": "the ablation's claims from its result table (a dict)",
+    "simclr.results.efficiency": "the label-efficiency rows of the ablation's result table (a dict)",
+    "simclr.results.format_table": "formats the ablation's result table (a dict) as text",
+    "simclr.results.format_claims": "formats the ablation's claims (a dict) as text",
+    "simclr.results.format_efficiency": "formats the label-efficiency rows (a dict) as text",
+}
+
+
+def _public_callables():
+    """``{qualified name without 'vklib.': object}`` over every public module's ``__all__``."""
+    import importlib
+    import pkgutil
+
+    import vklib
+
+    names = {}
+    for info in pkgutil.walk_packages(vklib.__path__, "vklib."):
+        parts = info.name.split(".")
+        if any(p.startswith("_") for p in parts) or "experiments" in parts:
+            continue
+        module = importlib.import_module(info.name)
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr, None)
+            if callable(obj):
+                names[f"{info.name[len('vklib.'):]}.{attr}"] = obj
+    return names
+
+
+def test_every_public_function_is_in_the_battery_or_exempt_with_a_reason():
+    public = _public_callables()
+    battery = {name.split("[")[0] for name in FUNCTIONS}
+    covered = battery | set(EXEMPT)
+    # one object has several public names (vklib.color.srgb_to_linear is vklib.color.srgb.srgb_to_linear)
+    by_object = {}
+    for name, obj in public.items():
+        by_object.setdefault(id(obj), []).append(name)
+    missing = sorted(min(names, key=len) for names in by_object.values() if not covered & set(names))
+    assert not missing, f"public callables neither in FUNCTIONS nor in EXEMPT: {missing}"
+    stale = sorted((battery | set(EXEMPT)) - set(public))
+    assert not stale, f"FUNCTIONS / EXEMPT name no public callable (renamed or removed?): {stale}"
+    both = sorted(battery & set(EXEMPT))
+    assert not both, f"in the battery and exempt at once: {both}"
+    assert all(isinstance(reason, str) and len(reason) > 10 for reason in EXEMPT.values())
