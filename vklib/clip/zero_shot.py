@@ -173,7 +173,7 @@ def recall_at_k(similarity, k: int) -> float:
 
     Parameters
     ----------
-    similarity : (Q, Q) array or tensor
+    similarity : (Q, Q) array or tensor, float or integer
         ``similarity[q, j]``: score of item ``j`` for query ``q``; the match of query ``q`` is
         item ``q``. Ties count against the query: an item scoring exactly as high as the
         correct one is ranked above it.

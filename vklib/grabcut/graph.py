@@ -189,8 +189,9 @@ def edmonds_karp(capacity: np.ndarray, source: int, sink: int) -> tuple[float, n
 
     Parameters
     ----------
-    capacity : (V, V) float, >= 0
-        ``capacity[u, v]`` is the capacity of the directed edge u -> v.
+    capacity : (V, V) float or integer, >= 0
+        ``capacity[u, v]`` is the capacity of the directed edge u -> v (integer capacities
+        are used as they are).
     source, sink : int
 
     Returns
@@ -203,7 +204,7 @@ def edmonds_karp(capacity: np.ndarray, source: int, sink: int) -> tuple[float, n
     Raises
     ------
     TypeError, ValueError
-        ``capacity`` not a finite, non-negative, square float matrix; ``source`` or
+        ``capacity`` not a finite, non-negative, square real matrix; ``source`` or
         ``sink`` not distinct node indices.
     """
     check_array(capacity, "capacity", ndim=2, dtype="numeric")
