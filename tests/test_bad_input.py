@@ -176,6 +176,10 @@ def _seeded(fn):
     return run
 
 
+TORCH_XYZ = TORCH_BATCH * 0.8 + 0.1                       # (2, 3, 8, 9) XYZ, channels first
+TORCH_LAB = torch.cat([TORCH_BATCH[:, :1] * 100, TORCH_BATCH[:, 1:] * 60 - 30], dim=1)   # L* a* b*
+
+
 def _gen():
     return torch.Generator().manual_seed(0)
 
@@ -189,10 +193,13 @@ ANY_SHAPE = {"color.srgb_to_linear", "color.linear_to_srgb", "color.srgb_to_xyz"
              "color.xyz_to_cie_rgb", "color.xyy_to_xyz", "color.lab_to_srgb", "color.hsl_to_srgb",
              "color.spectrum_to_xyz", "color.spectrum_to_xyz[surface]", "color.metameric_black",
              "color.wavelength_to_xyz", "color.wavelength_to_xy", "color.plot.chromaticity_colours",
-             "cam.auc", "cam.channel_masks", "grabcut.experiment.quantise"}
+             "cam.auc", "cam.channel_masks", "grabcut.experiment.quantise",
+             "color.srgb_to_linear[torch]", "color.linear_to_srgb[torch]", "color.spectrum_to_xyz[torch]",
+             "color.metameric_black[torch]", "color.wavelength_to_xyz[torch]"}
 #: ... of which these are elementwise (a single value is a valid input).
 ELEMENTWISE = {"color.srgb_to_linear", "color.linear_to_srgb", "images.as_float_image", "grabcut.to_uint8",
-               "grabcut.experiment.quantise",
+               "grabcut.experiment.quantise", "color.srgb_to_linear[torch]", "color.linear_to_srgb[torch]",
+               "color.wavelength_to_xyz[torch]",
                "color.wavelength_to_xyz", "color.wavelength_to_xy"}
 #: Functions documented to take one image without its batch axis (the result is the batch result's first).
 ONE_IMAGE = {"data.bounding_boxes", "simclr.adjust_brightness", "simclr.adjust_contrast", "simclr.adjust_saturation", "simclr.adjust_hue",
@@ -272,6 +279,25 @@ FUNCTIONS = {
     # colour (torch)
     "color.srgb_to_lab[torch]": (TORCH_BATCH, lambda x: color.srgb_to_lab(x, channel_axis=1)),
     "color.srgb_to_hsv[torch]": (TORCH_BATCH, lambda x: color.srgb_to_hsv(x, channel_axis=1)),
+    "color.srgb_to_linear[torch]": (TORCH_BATCH, color.srgb_to_linear),
+    "color.linear_to_srgb[torch]": (TORCH_BATCH, color.linear_to_srgb),
+    "color.srgb_to_xyz[torch]": (TORCH_BATCH, lambda x: color.srgb_to_xyz(x, channel_axis=1)),
+    "color.linear_srgb_to_xyz[torch]": (TORCH_BATCH, lambda x: color.linear_srgb_to_xyz(x, channel_axis=1)),
+    "color.srgb_to_hsl[torch]": (TORCH_BATCH, lambda x: color.srgb_to_hsl(x, channel_axis=1)),
+    "color.hsv_to_srgb[torch]": (TORCH_BATCH, lambda x: color.hsv_to_srgb(x, channel_axis=1)),
+    "color.hsl_to_srgb[torch]": (TORCH_BATCH, lambda x: color.hsl_to_srgb(x, channel_axis=1)),
+    "color.xyz_to_srgb[torch]": (TORCH_XYZ, lambda x: color.xyz_to_srgb(x, channel_axis=1)),
+    "color.xyz_to_lab[torch]": (TORCH_XYZ, lambda x: color.xyz_to_lab(x, channel_axis=1)),
+    "color.xyz_to_xyy[torch]": (TORCH_XYZ, lambda x: color.xyz_to_xyy(x, channel_axis=1)),
+    "color.xyy_to_xyz[torch]": (TORCH_XYZ, lambda x: color.xyy_to_xyz(x, channel_axis=1)),
+    "color.xyz_to_linear_srgb[torch]": (TORCH_XYZ, lambda x: color.xyz_to_linear_srgb(x, channel_axis=1)),
+    "color.lab_to_xyz[torch]": (TORCH_LAB, lambda x: color.lab_to_xyz(x, channel_axis=1)),
+    "color.lab_to_srgb[torch]": (TORCH_LAB, lambda x: color.lab_to_srgb(x, channel_axis=1)),
+    "color.delta_e_1976[torch]": (TORCH_LAB, lambda x: color.delta_e_1976(x, TORCH_LAB.flip(0), channel_axis=1)),
+    "color.delta_e_2000[torch]": (TORCH_LAB, lambda x: color.delta_e_2000(x, TORCH_LAB.flip(0), channel_axis=1)),
+    "color.spectrum_to_xyz[torch]": (torch.from_numpy(SPECTRA), color.spectrum_to_xyz),
+    "color.metameric_black[torch]": (torch.from_numpy(SPECTRA), color.metameric_black),
+    "color.wavelength_to_xyz[torch]": (torch.from_numpy(WAVELENGTHS), color.wavelength_to_xyz),
     # edges
     "edges.sobel": (NP_GRAY, edges.sobel),
     "edges.gaussian_smooth": (NP_GRAY, lambda x: edges.gaussian_smooth(x, 1.0)),

@@ -301,6 +301,7 @@ def wavelength_to_xyz(wavelength: Any) -> np.ndarray:
     NumPy: the CMFs are data, not a computation worth a device.
     """
     if A.is_tensor(wavelength):
+        check_array(wavelength, "wavelength", dtype=None, finite=False, nonempty=False)  # a meta tensor has no values
         return A.constant(wavelength_to_xyz(wavelength.detach().cpu().numpy()), _floating(wavelength))
     _check_real(wavelength, "wavelength")
     w = np.asarray(wavelength, dtype=np.float64)
