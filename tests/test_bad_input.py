@@ -208,7 +208,7 @@ ONE_IMAGE = {"data.bounding_boxes", "simclr.adjust_brightness", "simclr.adjust_c
 ANY_CHANNELS = {"cam.grad_cam_weights", "cam.upsample", "cam.minmax_normalize", "cam.blur_baseline",
                 "images.to_tensor", "cam.auc", "cam.base.check_images", "cam.channel_masks", "cam.class_scores",
                 "cam.resolve_targets", "cam.grad_cam_weights", "images.to_numpy", "grabcut.experiment.summarise",
-                "distributed.gather_with_grad"}
+                "distributed.gather_with_grad", "cam.masked_scores[masks]"}
 #: name -> {kind: the documented reading}: accepted inputs whose result only has to be finite.
 DOCUMENTED = {
     "images.to_tensor": {"missing axis": "(H, W) is a grey image"},
@@ -675,8 +675,7 @@ KNOWN_FAILURES = {
        for kind in ("None", "list", "complex", "empty", "wrong channels", "uint8", "bool", "float16",
                     "mixed float32/64", "meta tensor")},
     **{("cam.masked_scores[masks]", kind): "masks are not checked: deep RuntimeError / AttributeError"
-       for kind in ("None", "list", "extra axis", "complex", "empty", "missing axis", "wrong channels", "uint8",
-                    "meta tensor")},
+       for kind in ("None", "list", "extra axis", "complex", "empty", "missing axis", "uint8", "meta tensor")},
     ("cam.masked_scores[masks]", "NaN"): "masks are not checked: NaN masks give NaN scores",
     **{("cam.channel_increase_of_confidence", kind): f"{_SCORE_CAM}: deep RuntimeError"
        for kind in ("0-d", "extra axis", "complex", "missing axis", "wrong channels", "uint8", "bool", "float16",
