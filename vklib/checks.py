@@ -195,7 +195,8 @@ def check_range(x: Any, name: str, *, low: float = 0.0, high: float = 1.0, toler
     size = x.numel() if is_tensor(x) else np.size(x)
     if size == 0:
         return
-    lo, hi = (float(x.min()), float(x.max()))
+    values = x.detach() if is_tensor(x) else x  # no autograd warning for a tensor that requires grad
+    lo, hi = (float(values.min()), float(values.max()))
     if lo < low - tolerance or hi > high + tolerance:
         warnings.warn(
             f"{name} has values in [{lo:.4g}, {hi:.4g}], outside the expected [{low:g}, {high:g}]; "
