@@ -105,7 +105,7 @@ def tower_features(model, images: torch.Tensor, *, batch_size: int = 256) -> tor
     if not hasattr(visual, "attnpool"):
         raise TypeError(f"tower_features needs a ModifiedResNet image tower (with .attnpool), got "
                         f"{type(visual).__name__}")
-    check_model_images(model, images, device=False)
+    check_model_images(getattr(model, "visual", model), images, device=False)
     check_positive(batch_size, "batch_size", integer=True)
     device = next(model.parameters()).device
     captured = []

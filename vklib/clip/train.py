@@ -61,7 +61,7 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
     """
     from tqdm.auto import tqdm
 
-    check_model_images(model, images, device=False)
+    check_model_images(getattr(model, "visual", model), images, device=False)
     if not is_tensor(tokens):
         raise TypeError(f"tokens must be a torch.Tensor (N, context_length) of integers, got {type(tokens).__name__}")
     check_array(tokens, "tokens", ndim=2, dtype="integer")

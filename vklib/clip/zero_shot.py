@@ -139,7 +139,7 @@ def encode_images(model, images: torch.Tensor, *, batch_size: int = 256) -> torc
     batch is moved to the model's); other dtypes and images the model cannot take (wrong
     channels or size) raise ``TypeError`` / ``ValueError``.
     """
-    check_model_images(model, images, device=False)
+    check_model_images(getattr(model, "visual", model), images, device=False)
     check_positive(batch_size, "batch_size", integer=True)
     device = _model_device(model)
     out = []
