@@ -421,12 +421,26 @@ def test_probe_scores_measure_shape_and_colours():
             return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], 1)
 
     scores = vs.probe_scores(Oracle(), probe, test)
-    assert set(scores) == {"shape_probe", "knn", "colour_probe", "background_probe"}
+    assert set(scores) == {"shape_probe", "knn", "colour_probe", "background_probe", "background_knn"}
     assert all(0 <= v <= 1 for v in scores.values())
-    # colour statistics read the background's hue well and hardly the shape
-    assert scores["background_probe"] > 0.6 and scores["shape_probe"] < 0.45
+    # colour statistics read the background's hue well and hardly the shape, by probe and by neighbours
+    assert scores["background_probe"] > 0.6 and scores["background_knn"] > 0.35 and scores["shape_probe"] < 0.45
     head = torch.nn.Linear(6, 3)
     assert set(vs.probe_scores(Oracle(), probe, test, head=head)) == set(scores)
+
+    class Model(torch.nn.Module):  # a SimCLR-shaped model: h = colour statistics, z = a colour-blind head
+        encoder = Oracle()
+        head = torch.nn.Linear(6, 3)
+
+    model = Model()
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.weight[:, 0] = 1.0   # z has the same direction for every scene: its neighbours are arbitrary
+        model.head.bias.zero_()
+    both = vs.simclr_scores(model, probe, test)
+    assert set(both) == set(scores) | {"background_knn_z"}
+    assert {k: both[k] for k in scores} == scores
+    assert both["background_knn_z"] < 0.25 < 0.35 < scores["background_knn"]   # chance is 1/6
 
 
 def test_few_labels_draws_per_class_and_is_seeded():
@@ -481,8 +495,10 @@ def test_committed_ablation_has_the_documented_layout():
     assert set(names) == {"random encoder", "recipe, z = g(h)", *ROWS}
     for r in table["rows"]:
         assert isinstance(r["name"], str) and len(r["seeds"]) >= 3
-        for key in ("shape_probe", "knn", "colour_probe", "background_probe"):
+        for key in ("shape_probe", "knn", "colour_probe", "background_probe", "background_knn"):
             assert len(r[key]) == len(r["seeds"]) and all(0 <= v <= 1 for v in r[key]), (r["name"], key)
+        if r["name"] != "recipe, z = g(h)":  # measured in z = g(h) for every row with a head
+            assert len(r["background_knn_z"]) == len(r["seeds"]), r["name"]
     from vklib.experiments.simclr_ablation import EFFICIENCY_ROWS, SCRATCH
 
     for k in LABELS_PER_CLASS:
@@ -497,8 +513,10 @@ def test_claims_are_computed_from_paired_seeds():
     from vklib.simclr.stats import paired_difference
 
     table = _committed()
+    from vklib.simclr.results import CLAIMS
+
     found = claims(table)
-    assert len(found) == 9
+    assert len(found) == len(CLAIMS) == 11
     first = found[1]  # recipe vs crop only, shape probe
     a, b = row(table, first["a"]), row(table, first["b"])
     d, se = paired_difference(a["shape_probe"], b["shape_probe"])
@@ -556,8 +574,16 @@ def _prose_values(table, claims, efficiency, fmt, row):
                       ("recipe, z = g(h)", "colour_probe"), ("crop only", "colour_probe"),
                       ("colour only", "colour_probe"), ("crop + colour, s = 0.5", "shape_probe")):
         out.append((f"{name} {key}", fmt(*mean_sd(row(table, name)[key]))))
-    for name in ("crop + colour (recipe)", "crop only", "colour only"):
+    for name in ("crop + colour (recipe)", "crop only", "colour only", "random encoder"):
+        out.append((f"{name} background_knn_z", fmt(*mean_sd(row(table, name)["background_knn_z"]))))
+    for name in ("crop + colour (recipe)", "recipe, z = g(h)"):
+        out.append((f"{name} background_knn", fmt(*mean_sd(row(table, name)["background_knn"]))))
+    out.append(("recipe, tau = 1 shape_probe", fmt(*mean_sd(row(table, "recipe, tau = 1")["shape_probe"]))))
+    for name in ("crop + colour (recipe)", "crop only", "colour only", "crop + colour, s = 0.5", "recipe, tau = 1"):
         out.append((f"{name} final loss", fmt(*mean_sd(row(table, name)["final_loss"]), digits=2)))
+    gaps = [100 * (a - b) for a, b in zip(row(table, "crop + colour (recipe)")["shape_probe"],
+                                          row(table, "colour only")["shape_probe"])]
+    out.append(("recipe - colour only, per seed", f"in every seed, by\n{min(gaps):.1f} to {max(gaps):.1f} points"))
     for c in claims(table):
         out.append((c["claim"], fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)))
     from vklib.simclr.results import EFFICIENCY_VERDICTS
@@ -601,8 +627,12 @@ def test_ablation_pipeline_runs_end_to_end_on_the_smoke_profile(tmp_path):
 
     assert {(e["labels_per_class"], e["method"]) for e in table["label_efficiency"]} == {
         (k, m) for k in LABELS_PER_CLASS for m in (*EFFICIENCY_ROWS.values(), SCRATCH)}
-    assert len(claims(table)) == 9 and len(efficiency(table)) == 2 * len(LABELS_PER_CLASS)
+    assert len(claims(table)) == 11 and len(efficiency(table)) == 2 * len(LABELS_PER_CLASS)
     assert "crop only" in format_table(table) and "->" in format_claims(table)
+    from vklib.simclr.results import COLOUR_METRICS
+
+    colour = format_table(table, metrics=COLOUR_METRICS, loss=False)
+    assert "bg hue: 20-NN z" in colour and "final loss" not in colour
     assert format_efficiency(table).count("\n") == 2 * len(LABELS_PER_CLASS)
     with pytest.raises(ValueError, match="not an ablation file"):
         (tmp_path / "bad.json").write_text("{}")
@@ -639,6 +669,7 @@ def test_lowest_background_prediction_explains_every_answer():
     assert not b and "among the *highest*" in str(b) and "asks for the lowest" in str(b)
     d = check_lowest_background_prediction("d")
     assert not d and "the paper's argument" in str(d) and f"as well as crop only does (about {means['d']:.2f})" in str(d)
+    assert f"about {means['b']:.2f} for crop only and about {means['d']:.2f} for the recipe" in str(right)
     assert not check_lowest_background_prediction(...) and "not answered" in str(check_lowest_background_prediction(None))
     assert "not an option" in str(check_lowest_background_prediction("e"))
 

@@ -1,7 +1,8 @@
 """The SimCLR ablation of chapter 5: the paper's lessons at small scale, with seeds.
 
-Run (seeded; the whole command took 16 min of wall time on a busy 2-core machine, 24 min of CPU
-time in its two worker processes of one thread each; torch 2, Linux x86-64)::
+Run (seeded; the whole command took 16 to 41 min of wall time on a 2-core machine shared with
+other jobs, 24 to 40 min of CPU time in its two worker processes of one thread each; torch 2,
+Linux x86-64)::
 
     python -m vklib.experiments.simclr_ablation              # everything -> data/simclr/ablation.json
     python -m vklib.experiments.simclr_ablation --only "crop only" --seeds 0 --out /tmp/x
@@ -119,7 +120,7 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
     also ``"recipe, z = g(h)"`` and ``"random encoder"``, and for the rows of
     :data:`EFFICIENCY_ROWS` the few-label probes (labels per class -> test accuracy).
     """
-    from vklib.simclr import extract_features, few_labels, linear_probe, probe_scores, train_simclr
+    from vklib.simclr import extract_features, few_labels, linear_probe, probe_scores, simclr_scores, train_simclr
 
     p = PROFILES[profile]
     pretrain, probe, test = data or load_data(profile)
@@ -128,15 +129,13 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
     results = {}
     recipe = name == "crop + colour (recipe)"
     if recipe:
-        results["random encoder"] = {**probe_scores(model.encoder, probe, test),
-                                     "background_knn_z": _background_knn_z(model, probe, test)}
+        results["random encoder"] = simclr_scores(model, probe, test)
     t0 = time.perf_counter()
     history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=p["batch_size"],
                            temperature=cfg["temperature"], seed=seed, device=device, progress=progress,
                            augment=augment_options(cfg))
     seconds = time.perf_counter() - t0
-    results[name] = {**probe_scores(model.encoder, probe, test), "background_knn_z": _background_knn_z(model, probe, test),
-                     "final_loss": history["epoch_loss"][-1], "first_loss": history["epoch_loss"][0],
+    results[name] = {**simclr_scores(model, probe, test), "final_loss": history["epoch_loss"][-1], "first_loss": history["epoch_loss"][0],
                      "seconds": seconds}
     if recipe:
         results["recipe, z = g(h)"] = probe_scores(model.encoder, probe, test, head=model.head)
@@ -146,17 +145,6 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
             k: linear_probe(a[idx], probe.labels[idx], b, test.labels)
             for k in LABELS_PER_CLASS for idx in [few_labels(probe.labels, k, seed=seed)]}
     return results, model
-
-
-def _background_knn_z(model, probe, test):
-    """20-NN accuracy of the background's hue class in ``z = g(f(x))``, the space NT-Xent compares views in."""
-    import torch
-
-    from vklib.simclr import extract_features, knn_accuracy
-
-    net = torch.nn.Sequential(model.encoder, model.head)
-    a, b = extract_features(net, probe.images), extract_features(net, test.images)
-    return knn_accuracy(a, probe.background_colors, b, test.background_colors, k=20)
 
 
 def run_scratch(per_class, seed, profile="cpu", *, data=None, device="cpu", progress=False):

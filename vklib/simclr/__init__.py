@@ -19,7 +19,7 @@ References
 
 from vklib.simclr.augment import (TwoViews, adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation, color_distortion, color_jitter, gaussian_blur, random_flip,
                                   random_grayscale, random_resized_crop, rgb_to_grayscale, simclr_augment, two_views)
-from vklib.simclr.evaluate import extract_features, few_labels, knn_accuracy, linear_probe, probe_scores
+from vklib.simclr.evaluate import extract_features, few_labels, knn_accuracy, linear_probe, probe_scores, simclr_scores
 from vklib.simclr.loss import NTXentLoss, nt_xent, nt_xent_logits, nt_xent_reference, similarity_matrix
 from vklib.simclr.model import ProjectionHead, SimCLR, SmallResNet
 from vklib.simclr.train import train_simclr, train_supervised
@@ -27,7 +27,7 @@ from vklib.simclr.train import train_simclr, train_supervised
 __all__ = [
     "TwoViews", "adjust_brightness", "adjust_contrast", "adjust_hue", "adjust_saturation", "color_distortion", "color_jitter", "gaussian_blur", "random_flip", "random_grayscale",
     "random_resized_crop", "rgb_to_grayscale", "simclr_augment", "two_views",
-    "extract_features", "few_labels", "knn_accuracy", "linear_probe", "probe_scores",
+    "extract_features", "few_labels", "knn_accuracy", "linear_probe", "probe_scores", "simclr_scores",
     "NTXentLoss", "nt_xent", "nt_xent_logits", "nt_xent_reference", "similarity_matrix",
     "ProjectionHead", "SimCLR", "SmallResNet",
     "train_simclr", "train_supervised",

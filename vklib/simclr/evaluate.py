@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from vklib.checks import check_positive
 from vklib.simclr.train import as_image_tensor
 
-__all__ = ["extract_features", "linear_probe", "knn_accuracy", "probe_scores", "few_labels"]
+__all__ = ["extract_features", "linear_probe", "knn_accuracy", "probe_scores", "simclr_scores", "few_labels"]
 
 
 @torch.no_grad()
@@ -122,6 +122,30 @@ def probe_scores(encoder, probe, test, *, head=None, k=20):
             "colour_probe": linear_probe(a, probe.colors, b, test.colors),
             "background_probe": linear_probe(a, probe.background_colors, b, test.background_colors),
             "background_knn": knn_accuracy(a, probe.background_colors, b, test.background_colors, k=k)}
+
+
+def simclr_scores(model, probe, test, *, k=20):
+    """:func:`probe_scores` of a SimCLR model's ``h = f(x)``, plus ``background_knn_z``.
+
+    ``background_knn_z`` is the k-NN vote on the background's hue class in ``z = g(h)``, the
+    space where NT-Xent compares the two views: how much the similarity the loss sees groups
+    scenes by the colour of their background (the colour shortcut, where the loss would use it).
+
+    Parameters
+    ----------
+    model : :class:`vklib.simclr.SimCLR`
+        Its ``encoder`` gives ``h`` and its ``head`` gives ``z``.
+    probe, test, k : as :func:`probe_scores`.
+
+    Returns
+    -------
+    dict of float in [0, 1]
+        The five scores of :func:`probe_scores` on ``h`` and ``background_knn_z``.
+    """
+    z = torch.nn.Sequential(model.encoder, model.head)
+    a, b = extract_features(z, probe.images), extract_features(z, test.images)
+    return {**probe_scores(model.encoder, probe, test, k=k),
+            "background_knn_z": knn_accuracy(a, probe.background_colors, b, test.background_colors, k=k)}
 
 
 def few_labels(labels, per_class, *, seed=0):

@@ -19,16 +19,16 @@ _FEEDBACK = {
           "'Untrained' does not mean 'knows nothing about the input'."),
     "b": ("That is the row you should expect to be among the *highest*: two crops of one scene share its "
           "colours, so matching views by colour keeps the background's hue. The question asks for the lowest."),
-    "c": ("Right (0.23 against about 0.83 for the rows with crops). The chapter's explanation, not tested "
-          "separately: colour distortion makes colour an unreliable cue for matching the two views, and "
-          "without crops the shape sits at the same place and size in both views, a reliable one; an "
-          "encoder that matches by shape has no reason to keep the background's hue."),
-    "d": ("This is the paper's argument (colour distortion removes the colour shortcut), but here the "
-          "recipe keeps the background's hue as well as crop only does (about 0.83), although it learned "
-          "the shape. Adding colour distortion does not by itself remove colour from the representation: "
-          "its distortion turns all hues of "
-          "a view by one angle and leaves one view in five undistorted, so colour may still tell scenes "
-          "apart (a possible reason, not tested here)."),
+    "c": ("Right (0.23 against about 0.83 for crop only and about 0.82 for the recipe). The chapter's "
+          "explanation, not tested separately: colour distortion makes colour an unreliable cue for matching "
+          "the two views, and without crops the shape sits at the same place and size in both views, a "
+          "reliable one; an encoder that matches by shape has no reason to keep the background's hue."),
+    "d": ("This is the paper's argument (colour distortion removes the colour shortcut), but the probe reads "
+          "the background's hue from the recipe's representation almost as well as crop only does (about "
+          "0.82), although it learned the shape. Colour distortion changes what the loss matches views by "
+          "(the chapter measures it with the neighbours in z), not whether a linear probe can still find "
+          "colour in h: its distortion turns all hues of a view by one angle and leaves one view in five "
+          "undistorted, so colour stays in the image."),
 }
 
 
