@@ -13,7 +13,10 @@ pytorch-grad-cam does, align_corners=True).
 
 ``--resnet resnet18`` (the default; ``resnet50`` or ``none`` also work) adds rows for a
 torchvision ResNet at ``--size`` pixels (224) explained at ``layer4`` (512 channels for
-ResNet-18, 2,048 for ResNet-50), with random weights seeded by ``--seed`` (no download) and
+ResNet-18, 2,048 for ResNet-50): pytorch-grad-cam at its default batch size (16) and at vklib's
+(``vklib.cam.auto_chunk_size``, 10 at 224 pixels), the faster of the two being the baseline;
+vklib with its defaults, with ``fuse=False``, and with ``autocast_dtype=torch.bfloat16`` where
+the CPU has bfloat16 instructions (or on CUDA). Random weights seeded by ``--seed`` (no download) and
 batch norm given seeded, non-trivial running statistics: the convolution/batch-norm pairs
 sit inside residual blocks, wired by attribute, which vklib folds after tracing the model
 with ``torch.fx``. Each image costs one forward pass per channel, so ``--resnet-images``
@@ -87,31 +90,56 @@ def _min_corr(a, b) -> float:
     return min(float(np.corrcoef(m.ravel(), t.ravel())[0, 1]) for m, t in zip(a, b))
 
 
+def has_bf16_instructions() -> bool:
+    """Whether this CPU has bfloat16 arithmetic (AVX512-BF16 or AMX-BF16), read from /proc/cpuinfo (Linux)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def resnet_rows(args) -> None:
-    """vklib's and pytorch-grad-cam's Score-CAM on a seeded torchvision ResNet at ``layer4``."""
+    """vklib's and pytorch-grad-cam's Score-CAM on a seeded torchvision ResNet at ``layer4``.
+
+    pytorch-grad-cam runs at its default batch size and at vklib's, and the faster of the two is
+    the baseline; vklib runs with its defaults (chunk size from the input size) and, where the
+    device has bfloat16 arithmetic, with ``autocast_dtype=torch.bfloat16``.
+    """
     from pytorch_grad_cam import ScoreCAM as PGCScoreCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
+    from vklib.cam import auto_chunk_size
+
     gen = torch.Generator().manual_seed(args.seed)
     x_cpu = torch.rand(args.resnet_images, 3, args.size, args.size, generator=gen)
+    chunk = auto_chunk_size(args.size, args.size)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         model = seeded_resnet(args.resnet, args.seed).to(device)
         x = x_cpu.to(device)
         with torch.no_grad():
             targets = [int(t) for t in model(x).argmax(1)]
-        ours = ScoreCAM(model, model.layer4, chunk_size=args.chunk, align_corners=True)
-        ours_unfused = ScoreCAM(model, model.layer4, chunk_size=args.chunk, align_corners=True, fuse=False)
-        theirs = PGCScoreCAM(model=model, target_layers=[model.layer4])
-        theirs.batch_size = args.chunk
         pgc_targets = [ClassifierOutputTarget(t) for t in targets]
+        theirs = PGCScoreCAM(model=model, target_layers=[model.layer4])
 
-        def run_theirs():
+        def run_theirs(batch):
+            theirs.batch_size = batch
             with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):  # its tqdm bars
                 return theirs(input_tensor=x, targets=pgc_targets)
 
-        runs = {"pytorch-grad-cam ScoreCAM": run_theirs, "vklib ScoreCAM": lambda: ours(x, targets=targets),
-                "vklib ScoreCAM, fuse=False": lambda: ours_unfused(x, targets=targets)}
+        pgc_rows = {f"pytorch-grad-cam ScoreCAM, batch {PGC_DEFAULT_BATCH} (its default)": PGC_DEFAULT_BATCH}
+        if chunk != PGC_DEFAULT_BATCH:
+            pgc_rows[f"pytorch-grad-cam ScoreCAM, batch {chunk}"] = chunk
+        runs = {name: (lambda b=b: run_theirs(b)) for name, b in pgc_rows.items()}
+        ours = ScoreCAM(model, model.layer4, align_corners=True)
+        runs[f"vklib ScoreCAM (chunk {chunk}, float32)"] = lambda: ours(x, targets=targets)
+        ours_unfused = ScoreCAM(model, model.layer4, align_corners=True, fuse=False)
+        runs["vklib ScoreCAM, fuse=False"] = lambda: ours_unfused(x, targets=targets)
+        bf16 = device == "cuda" or has_bf16_instructions()
+        if bf16:
+            ours_bf16 = ScoreCAM(model, model.layer4, align_corners=True, autocast_dtype=torch.bfloat16)
+            runs["vklib ScoreCAM, autocast bfloat16"] = lambda: ours_bf16(x, targets=targets)
         times = {name: [] for name in runs}
         cpu_times = {name: [] for name in runs}
         maps = {}
@@ -125,17 +153,21 @@ def resnet_rows(args) -> None:
                 cpu_times[name].append(time.process_time() - c0)
                 maps[name] = out.cpu().numpy() if torch.is_tensor(out) else out
         channels = ours.activations.shape[1]
+        baseline = min(pgc_rows, key=lambda n: min(times[n]))
         title = (f"Score-CAM, torchvision {args.resnet} (random seeded weights) at layer4, {channels} channels, "
-                 f"{args.size}x{args.size} inputs, chunk {args.chunk}, {len(x)} image(s), on {device}")
-        report(title, {n: min(t) / len(x) for n, t in times.items()}, baseline="pytorch-grad-cam ScoreCAM",
-               unit="s", per=" per image")
+                 f"{args.size}x{args.size} inputs, {len(x)} image(s), on {device}")
+        report(title, {n: min(t) / len(x) for n, t in times.items()}, baseline=baseline, unit="s", per=" per image")
         if device == "cpu":
+            cpu_base = min(pgc_rows, key=lambda n: min(cpu_times[n]))
             report("  the same, process CPU time (best round)", {n: min(t) / len(x) for n, t in cpu_times.items()},
-                   baseline="pytorch-grad-cam ScoreCAM", unit="s", per=" per image")
-        theirs_maps = maps["pytorch-grad-cam ScoreCAM"]
-        for name in ("vklib ScoreCAM", "vklib ScoreCAM, fuse=False"):
-            print(f"  {name} vs pytorch-grad-cam maps: min correlation {_min_corr(maps[name], theirs_maps):.5f}, "
-                  f"max |difference| {np.abs(maps[name] - theirs_maps).max():.2e}")
+                   baseline=cpu_base, unit="s", per=" per image")
+            if not bf16:
+                print("  (no bfloat16 row: this CPU has no AVX512-BF16 or AMX-BF16 instructions)")
+        theirs_maps = maps[baseline]
+        for name in runs:
+            if name.startswith("vklib"):
+                print(f"  {name} vs pytorch-grad-cam maps: min correlation {_min_corr(maps[name], theirs_maps):.6f}, "
+                      f"max |difference| {np.abs(maps[name] - theirs_maps).max():.2e}")
         theirs.activations_and_grads.release()
 
 

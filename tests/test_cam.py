@@ -910,6 +910,24 @@ def test_score_cam_on_resnet18_fused_equals_unfused():
     torch.testing.assert_close(fused, plain, atol=2e-3, rtol=0)
 
 
+def test_score_cam_default_chunk_follows_the_input_size_and_bfloat16_is_close():
+    from vklib.cam import auto_chunk_size
+
+    assert auto_chunk_size(64, 64) == 64 and auto_chunk_size(224, 224) == 10
+    assert auto_chunk_size(4000, 4000) == 1 and auto_chunk_size(8, 8, most=5) == 5
+    model = _seeded_resnet18()
+    x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    auto = ScoreCAM(model, model.layer4)(x, targets=3)
+    fixed = ScoreCAM(model, model.layer4, chunk_size=7)(x, targets=3)
+    torch.testing.assert_close(auto, fixed, atol=1e-5, rtol=0)
+    bf16 = ScoreCAM(model, model.layer4, autocast_dtype=torch.bfloat16)(x, targets=3)
+    assert bf16.dtype == torch.float32 and _corr(bf16, auto) >= 0.999
+    with pytest.raises(TypeError, match="autocast_dtype"):
+        ScoreCAM(model, model.layer4, autocast_dtype="bfloat16")
+    with pytest.raises(TypeError, match="autocast_dtype"):
+        ScoreCAM(model, model.layer4, autocast_dtype=torch.int8)
+
+
 # ---------------------------------------------------------------- the chapter's figures and pass counts
 
 def test_chapter_quotes_the_forward_pass_count():

@@ -24,8 +24,8 @@ from .metrics import (auc, blur_baseline, count_forward_passes, deletion_inserti
                       energy_pointing_game, pointing_game)
 from .overlay import overlay
 from .recorder import ActivationRecorder, resolve_layer
-from .score_cam import (ScoreCAM, channel_increase_of_confidence, channel_masks, fold_batchnorm, inference_copy,
-                        masked_scores)
+from .score_cam import (ScoreCAM, auto_chunk_size, channel_increase_of_confidence, channel_masks, fold_batchnorm,
+                        inference_copy, masked_scores)
 from .targets import class_scores, resolve_targets
 
 #: The methods by name, in the chapter's order.
@@ -34,5 +34,5 @@ METHODS = {"CAM": CAM, "Grad-CAM": GradCAM, "Grad-CAM++": GradCAMPlusPlus, "Scor
 __all__ = ["BaseCAM", "CAM", "GradCAM", "GradCAMPlusPlus", "ScoreCAM", "METHODS", "grad_cam_weights",
            "grad_cam_pp_weights", "ActivationRecorder", "resolve_layer", "resolve_targets", "class_scores",
            "upsample", "minmax_normalize", "channel_masks", "masked_scores", "channel_increase_of_confidence",
-           "fold_batchnorm", "inference_copy", "deletion_insertion_curves", "auc", "pointing_game",
+           "fold_batchnorm", "inference_copy", "auto_chunk_size", "deletion_insertion_curves", "auc", "pointing_game",
            "energy_pointing_game", "count_forward_passes", "blur_baseline", "overlay"]
