@@ -27,26 +27,38 @@ from _timing import machine  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_nbval(notebooks: list[str]) -> tuple[float, int]:
+def run_nbval(notebooks: list[str], log: Path) -> tuple[float, int]:
+    """Wall time and exit status of nbval on ``notebooks``; the whole output goes to ``log``.
+
+    On a failure the failing cells' names and the start of each failure's report are printed.
+    """
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *notebooks],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", *notebooks],
                           cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    log.write_text(done.stdout + "\n" + done.stderr)
     if done.returncode != 0:
-        print(done.stdout[-3000:], done.stderr[-2000:])
-    return time.perf_counter() - t0, done.returncode
+        print(f"  failed; the whole output is in {log}")
+        print("\n".join(line for line in done.stdout.splitlines() if line.startswith("FAILED")))
+        report = done.stdout.split("= FAILURES =", 1)[-1]
+        print(report[:6000])
+    return seconds, done.returncode
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", default=["chapters/05_simclr.ipynb"])
     parser.add_argument("--neighbours", type=int, default=1, help="busy-loop processes beside the run")
+    parser.add_argument("--log-dir", default=".", help="folder for the two runs' full outputs (nbval-*.log)")
     args = parser.parse_args(argv)
+    logs = Path(args.log_dir)
+    logs.mkdir(parents=True, exist_ok=True)
     print(f"nbval of {' '.join(args.notebooks)} ({machine()})")
-    idle, rc_idle = run_nbval(args.notebooks)
+    idle, rc_idle = run_nbval(args.notebooks, logs / "nbval-as-is.log")
     print(f"  as the machine is:         {idle:7.1f} s  ({'passed' if rc_idle == 0 else 'FAILED'})")
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.neighbours)]
     try:
-        loaded, rc_loaded = run_nbval(args.notebooks)
+        loaded, rc_loaded = run_nbval(args.notebooks, logs / "nbval-loaded.log")
     finally:
         for p in busy:
             p.kill()
