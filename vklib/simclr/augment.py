@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vklib.edges.kernels import gaussian_kernel1d
 from vklib.simclr._draws import _bernoulli, _check_batch, _check_generator, _check_probability, _uniform
 from vklib.simclr.distortion import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation,
                                      color_distortion, color_jitter, random_grayscale, rgb_to_grayscale)
@@ -133,17 +135,17 @@ def gaussian_blur(images, *, generator, sigma=(0.1, 2.0), p=0.5, kernel_size=Non
     k = kernel_size or max(3, int(0.1 * min(height, width)) // 2 * 2 + 1)
     sig = _uniform(generator, b, sigma[0], sigma[1], images)
     blur = _bernoulli(generator, b, p, images)
-    t = torch.arange(k, device=images.device, dtype=images.dtype) - (k - 1) / 2
-    kern = torch.exp(-(t.view(1, -1) ** 2) / (2 * sig.view(-1, 1) ** 2))
-    kern = kern / kern.sum(1, keepdim=True)
     chosen = blur.nonzero().squeeze(1)  # only the images drawn for blurring are convolved
     m = chosen.numel()
     out = images.clone()
     if m == 0:
         return out
-    kern = kern[chosen].repeat_interleave(c, 0)  # (m*C, k)
-    x = images[chosen].reshape(1, m * c, height, width)
     pad = k // 2
+    # The sampled, normalised Gaussian of vklib.edges (the one the edges and CAM chapters use), with
+    # its radius fixed at k // 2 taps: truncate = radius / sigma.
+    kern = np.stack([gaussian_kernel1d(s, truncate=pad / s) for s in sig[chosen].tolist()])
+    kern = torch.as_tensor(kern, dtype=images.dtype, device=images.device).repeat_interleave(c, 0)  # (m*C, k)
+    x = images[chosen].reshape(1, m * c, height, width)
     x = F.conv2d(F.pad(x, (pad, pad, 0, 0), mode="reflect"), kern.view(m * c, 1, 1, k), groups=m * c)
     x = F.conv2d(F.pad(x, (0, 0, pad, pad), mode="reflect"), kern.view(m * c, 1, k, 1), groups=m * c)
     out[chosen] = x.view(m, c, height, width)
