@@ -275,11 +275,11 @@ def test_color_distortion_strength_zero_keeps_colours_but_grayscale():
 def test_augment_bad_input():
     g = torch.Generator().manual_seed(0)
     x = _images()
-    with pytest.raises(ValueError, match=r"\(B, 3, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\) with C = 3"):
         simclr_augment(x[:, :2], generator=g)
-    with pytest.raises(ValueError, match=r"\(B, 3, H, W\)"):
+    with pytest.raises(ValueError, match=r"4 dimensions|\(B, C, H, W\)"):
         simclr_augment(x[0], generator=g)
-    with pytest.raises(TypeError, match="floating point"):
+    with pytest.raises(TypeError, match="floating"):
         simclr_augment((x * 255).to(torch.uint8), generator=g)
     with pytest.raises(TypeError, match="torch.Tensor"):
         simclr_augment(x.numpy(), generator=g)

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import torch
 
-from vklib.checks import check_array
+from vklib.checks import check_array, check_image
 
 
 def _check_batch(images, name="images"):
+    """A float, finite, non-empty torch batch ``(B, 3, H, W)``: :func:`vklib.checks.check_image` behind a torch-only check."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape (B, 3, H, W), got {type(images).__name__}")
-    if images.device.type == "meta":
-        raise TypeError(f"{name} must hold data, got a meta tensor of shape {tuple(images.shape)}")
-    if images.ndim != 4 or images.shape[1] != 3:
-        raise ValueError(f"{name} must have shape (B, 3, H, W), got {tuple(images.shape)}")
-    if not images.dtype.is_floating_point:
-        raise TypeError(f"{name} must be floating point with values in [0, 1], got dtype {images.dtype}")
-    if images.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one image, got an empty batch")
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf values")
+    check_image(images, name, warn_range=False)
 
 
 def _check_probability(p, name="p"):
