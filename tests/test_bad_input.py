@@ -690,12 +690,6 @@ KNOWN_FAILURES = {
     **{("cam.channel_increase_of_confidence", kind): f"{_SCORE_CAM}: deep RuntimeError"
        for kind in ("0-d", "extra axis", "complex", "missing axis", "wrong channels", "uint8", "bool", "float16",
                     "mixed float32/64", "meta tensor")},
-    **{(name, kind): "the scene batch does not check its arrays when made"
-       for name in ("data.Scenes", "data.CentredScenes", "clip.CaptionScenes")
-       for kind in ("0-d", "None", "list", "extra axis", "complex", "NaN", "inf", "missing axis", "wrong channels",
-                    "uint8")},
-    **{("data.Scenes[masks]", kind): "the scene batch does not check its arrays when made"
-       for kind in ("0-d", "None", "list", "extra axis", "complex", "NaN", "inf", "missing axis")},
     **{(name, kind): reason
        for name, kinds, reason in [
            ("simclr.NTXentLoss", ("meta tensor",), "meta tensors fail deep (Tensor.item on meta)"),

@@ -58,12 +58,31 @@ class SceneBatch:
     masks : (N, H, W) bool, True exactly on the shape's pixels
     labels : (N,) int64, index into :data:`SHAPES`
     colors : (N,) int64, the shape's colour class
+
+    These four are checked when a batch is made: a float ``(N, H, W, 3)`` image array
+    without NaN or infinity, and masks, labels and colours of the matching shapes and
+    dtypes (``TypeError`` / ``ValueError`` otherwise).
     """
 
     images: np.ndarray
     masks: np.ndarray
     labels: np.ndarray
     colors: np.ndarray
+
+    def __post_init__(self) -> None:
+        """Check the shared fields when a batch is made (``TypeError`` / ``ValueError``, naming the field)."""
+        if not isinstance(self.images, np.ndarray):
+            raise TypeError(f"images must be a numpy array (N, H, W, 3), got {type(self.images).__name__}")
+        check_array(self.images, "images", ndim=4, dtype="floating", nonempty=False)  # NaN, complex rejected
+        n, h, w, c = self.images.shape
+        if c != 3:
+            raise ValueError(f"images must be (N, H, W, 3) RGB, got shape {self.images.shape}")
+        for name, dtype, shape in (("masks", "bool", (n, h, w)), ("labels", "integer", (n,)),
+                                   ("colors", "integer", (n,))):
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray):
+                raise TypeError(f"{name} must be a numpy array of shape {shape}, got {type(value).__name__}")
+            check_array(value, name, shape=shape, dtype=dtype, nonempty=False)
 
     def __len__(self) -> int:
         return len(self.labels)
