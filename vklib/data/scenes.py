@@ -10,12 +10,13 @@ this module implements: "Reproducible to the last bit" (scene ``i`` of
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..checks import check_array, check_in
+from .batch import SceneBatch
 from .drawing import BACKGROUNDS, SHAPES, SceneParameters, muted_colour, render
 
 __all__ = ["SHAPES", "COLORS", "SIZES", "POSITIONS", "BACKGROUNDS", "Scenes", "bounding_boxes", "make_scenes"]
@@ -43,60 +44,6 @@ POSITIONS = (
 
 # Scenes are rendered this many at a time, so that the work arrays stay in the CPU cache.
 _CHUNK = 32
-
-
-@dataclass(frozen=True)
-class SceneBatch:
-    """What every batch of synthetic scenes holds first, and how a batch is indexed.
-
-    :class:`Scenes`, :class:`~vklib.data.CentredScenes` and
-    :class:`~vklib.clip.CaptionScenes` add their own ground truth after these fields.
-
-    Attributes
-    ----------
-    images : (N, H, W, 3) float32 in [0, 1]
-    masks : (N, H, W) bool, True exactly on the shape's pixels
-    labels : (N,) int64, index into :data:`SHAPES`
-    colors : (N,) int64, the shape's colour class
-
-    These four are checked when a batch is made: a float ``(N, H, W, 3)`` image array
-    without NaN or infinity, and masks, labels and colours of the matching shapes and
-    dtypes (``TypeError`` / ``ValueError`` otherwise).
-    """
-
-    images: np.ndarray
-    masks: np.ndarray
-    labels: np.ndarray
-    colors: np.ndarray
-
-    def __post_init__(self) -> None:
-        """Check the shared fields when a batch is made (``TypeError`` / ``ValueError``, naming the field)."""
-        if not isinstance(self.images, np.ndarray):
-            raise TypeError(f"images must be a numpy array (N, H, W, 3), got {type(self.images).__name__}")
-        check_array(self.images, "images", ndim=4, dtype="floating", nonempty=False)  # NaN, complex rejected
-        n, h, w, c = self.images.shape
-        if c != 3:
-            raise ValueError(f"images must be (N, H, W, 3) RGB, got shape {self.images.shape}")
-        for name, dtype, shape in (("masks", "bool", (n, h, w)), ("labels", "integer", (n,)),
-                                   ("colors", "integer", (n,))):
-            value = getattr(self, name)
-            if not isinstance(value, np.ndarray):
-                raise TypeError(f"{name} must be a numpy array of shape {shape}, got {type(value).__name__}")
-            check_array(value, name, shape=shape, dtype=dtype, nonempty=False)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        """The scenes at ``index`` (an int, slice, index array or boolean mask), as a batch of the same class."""
-        if isinstance(index, (int, np.integer)):
-            index = [int(index)]
-        idx = np.arange(len(self))[index]
-        values = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            values[f.name] = [v[i] for i in idx] if isinstance(v, list) else v[idx]
-        return type(self)(**values)
 
 
 @dataclass(frozen=True)
