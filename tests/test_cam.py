@@ -1000,3 +1000,37 @@ def test_show_explorer_has_a_colour_key():
     assert len(bars) == 1 and "0 blue to 1 red" in bars[0].get_ylabel()
     assert bars[0].get_ylim() == (0.0, 1.0)
     plt.close("all")
+
+
+def test_masked_scores_check_images_against_the_model_and_the_masks_against_the_images():
+    from vklib.cam import masked_scores
+
+    model = TinyGAP().eval()
+    g = torch.Generator().manual_seed(0)
+    x, masks, t = torch.rand(2, 3, 8, 9, generator=g), torch.rand(2, 4, 8, 9, generator=g), torch.tensor([0, 2])
+    good = masked_scores(model, x, masks, t)
+    assert good.shape == (2, 4) and torch.isfinite(good).all()
+    for fn in (masked_scores, channel_increase_of_confidence):
+        with pytest.raises(TypeError, match="model's dtype torch.float32, got torch.float64"):
+            fn(model, x.double(), masks, t)
+        with pytest.raises(ValueError, match=r"cannot take images of shape \(2, 4, 8, 9\)"):
+            fn(model, torch.rand(2, 4, 8, 9), masks, t)
+        with pytest.raises(TypeError, match="meta tensor"):
+            fn(model, x.to("meta"), masks, t)
+        with pytest.raises(ValueError, match=r"\(2, K, 8, 9\) to match the images, got shape \(2, 4, 8, 8\)"):
+            fn(model, x, masks[..., :8], t)
+        with pytest.raises(ValueError, match="4 dimensions"):
+            fn(model, x, masks[0], t)
+        nan_masks = masks.clone()
+        nan_masks[1, 2, 3, 4] = float("nan")
+        with pytest.raises(ValueError, match="finite"):
+            fn(model, x, nan_masks, t)
+        with pytest.raises(TypeError, match="floating"):
+            fn(model, x, masks > 0.5, t)
+        with pytest.raises(TypeError, match="torch.Tensor"):
+            fn(model, x, masks.tolist(), t)
+    with pytest.raises(ValueError, match="baseline must have the images' shape"):
+        channel_increase_of_confidence(model, x, masks, t, baseline=x[:1])
+    # the checks change no number
+    torch.testing.assert_close(channel_increase_of_confidence(model, x, masks, t),
+                               good - model(torch.zeros_like(x)).gather(1, t[:, None]), rtol=0, atol=0)

@@ -17,6 +17,10 @@ from vklib.simclr import (NTXentLoss, SimCLR, SmallResNet, TwoViews, color_disto
 import vklib.simclr as vs
 from vklib.simclr import adjust_brightness, adjust_contrast, adjust_saturation
 from vklib.simclr.distortion import _jitter_ops
+import vklib.simclr.model as simclr_model
+import vklib.simclr.results as simclr_results
+import vklib.simclr.stats as simclr_stats
+import vklib.simclr.train as simclr_train
 
 
 # ---------------------------------------------------------------- NT-Xent
@@ -693,3 +697,93 @@ def test_similarity_heatmap_spans_the_observed_range_and_boxes_the_partners():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_modules_check_shape_dtype_and_device_without_reading_values():
+    net = SimCLR(width=2, hidden=4, out_dim=3).eval()
+    x = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"C = 3, got shape \(2, 4, 8, 8\)"):
+        net(torch.rand(2, 4, 8, 8))
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        net(x[0])
+    with pytest.raises(TypeError, match="weights' dtype torch.float32, got torch.float64"):
+        net(x.double())
+    with pytest.raises(TypeError, match="weights' dtype"):
+        net((x * 255).to(torch.uint8))
+    with pytest.raises(TypeError, match="meta tensor"):
+        net(x.to("meta"))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        net(x.tolist())
+    with pytest.raises(ValueError, match=r"D = 8, got shape \(2, 9\)"):
+        net.head(torch.rand(2, 9))
+    with pytest.raises(ValueError, match=r"C = 3, got shape \(2, 4, 8, 8\)"):
+        simclr_model.BasicBlock(3, 4).eval()(torch.rand(2, 4, 8, 8))
+    # documented: values are not inspected, NaN in -> NaN out (no error, no device sync)
+    bad = x.clone()
+    bad[0, 0, 0, 0] = float("nan")
+    h, z = net(bad)
+    assert torch.isnan(h[0]).all() and torch.isfinite(h[1]).all() and z.shape == (2, 3)
+    # the checks read metadata only: a model and input on the meta device run through (no .item())
+    h, z = SimCLR(width=2, hidden=4, out_dim=3).to("meta")(x.to("meta"))
+    assert h.device.type == "meta" and z.shape == (2, 3)
+    # under autocast the blocks see the autocast dtype
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert net(x)[1].shape == (2, 3)
+
+
+def test_loss_functions_check_their_inputs():
+    z1, z2 = torch.randn(4, 8), torch.randn(4, 8)
+    with pytest.raises(ValueError, match="same shape"):
+        vs.similarity_matrix(z1, z2[:3])
+    with pytest.raises(ValueError, match="finite"):
+        nt_xent_logits(z1, torch.full((4, 8), float("nan")))
+    with pytest.raises(TypeError, match="floating point"):
+        vs.similarity_matrix(z1.to(torch.complex64), z2)
+    for fn in (nt_xent, NTXentLoss(), nt_xent_logits):
+        with pytest.raises(TypeError, match="meta tensor"):
+            fn(z1.to("meta"), z2.to("meta"))
+    zero = z1.clone()
+    zero[1] = 0
+    with pytest.raises(ValueError, match="all-zero row"):
+        nt_xent_reference(zero, z2)
+    with pytest.raises(TypeError, match="real numbers"):
+        nt_xent_reference(z1.numpy() + 1j, z2)
+    with pytest.raises(ValueError, match=r"\(N, D\)"):
+        nt_xent_reference(z1[:0], z2[:0])
+    assert nt_xent_reference(z1.clone().requires_grad_(True), z2) == nt_xent_reference(z1, z2)
+
+
+def test_probes_and_stats_reject_complex_values_and_non_integer_labels():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((8, 5)), np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    for fn, kw in ((knn_accuracy, {"k": 3}), (linear_probe, {})):
+        with pytest.raises(TypeError, match="real numbers"):
+            fn(x + 1j, y, x, y, **kw)
+        for labels in (y.astype(float), np.where(y == 1, np.nan, 0.0), y + 0j):
+            with pytest.raises(TypeError, match="integer array"):
+                fn(x, labels, x, y, **kw)
+    with pytest.raises(ValueError, match=">= 0"):
+        knn_accuracy(x, y - 1, x, y, k=3)
+    assert knn_accuracy(x, torch.from_numpy(y), x, torch.from_numpy(y), k=1) == 1.0
+    with pytest.raises(TypeError, match="real numbers"):
+        simclr_stats.mean_sd(np.array([0.6, 0.7]) + 1j)
+    with pytest.raises(TypeError, match="real numbers"):
+        simclr_stats.paired_difference([0.6, 0.7], np.array([0.5, 0.6]) + 1j)
+    with pytest.raises(TypeError, match="real numbers"):
+        simclr_results.band(np.array([0.6, 0.7]) + 1j)
+
+
+def test_image_tensors_must_be_finite_and_hold_data():
+    x = torch.rand(4, 3, 8, 8)
+    bad = x.clone()
+    bad[1, 2, 3, 4] = float("inf")
+    with pytest.raises(ValueError, match="finite"):
+        simclr_train.as_image_tensor(bad)
+    with pytest.raises(ValueError, match="finite"):
+        extract_features(SmallResNet(width=2), bad)
+    with pytest.raises(TypeError, match="meta tensor"):
+        train_simclr(SimCLR(width=2, hidden=4, out_dim=3), x.to("meta"), epochs=1, batch_size=2, progress=False)
+    assert torch.equal(simclr_train.as_image_tensor(x), x)

@@ -13,7 +13,7 @@ import torch.fx as fx
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from vklib.checks import check_in, check_positive
+from vklib.checks import check_array, check_in, check_model_images, check_positive, model_errors
 
 from .base import BaseCAM, check_images, interpolation_matrix, minmax_normalize, minmax_normalize_unchecked, upsample
 from .targets import class_scores
@@ -261,7 +261,33 @@ def masked_scores(model: nn.Module, images: torch.Tensor, masks: torch.Tensor, t
     channel with a constant activation, e.g. a dead ReLU) gives the black image
     :math:`X \circ 0` whatever the image, so it is scored once for the whole batch instead of
     once per channel: the result is the same, with fewer forward passes.
+
+    ``images`` must suit the model (float, its weights' dtype and device, finite, see
+    :func:`~vklib.checks.check_model_images`) and ``masks`` must be finite floats of shape
+    ``(B, K, H, W)`` with the images' ``B``, ``H`` and ``W``, on their device; ``TypeError`` /
+    ``ValueError`` otherwise.
     """
+    _check_images_and_masks(model, images, masks)
+    with model_errors(images):
+        return _masked_scores_unchecked(model, images, masks, targets, chunk_size=chunk_size, score=score)
+
+
+def _check_images_and_masks(model: nn.Module, images, masks) -> None:
+    """Images ``(B, C, H, W)`` for ``model`` (:func:`~vklib.checks.check_model_images`) and finite float
+    masks ``(B, K, H, W)`` of the images' ``B``, ``H``, ``W`` on their device."""
+    check_model_images(model, images)
+    if not torch.is_tensor(masks):
+        raise TypeError(f"masks must be a torch.Tensor (B, K, H, W), got {type(masks).__name__}")
+    check_array(masks, "masks", ndim=4, dtype="floating")
+    b, _, h, w = images.shape
+    if masks.shape[0] != b or tuple(masks.shape[2:]) != (h, w):
+        raise ValueError(f"masks must be (B, K, H, W) = ({b}, K, {h}, {w}) to match the images, "
+                         f"got shape {tuple(masks.shape)}")
+    if masks.device != images.device:
+        raise ValueError(f"masks must be on the images' device {images.device}, got {masks.device}")
+
+
+def _masked_scores_unchecked(model, images, masks, targets, *, chunk_size, score):
     batch, k = masks.shape[:2]
     flat_masks = masks.reshape(batch * k, 1, *masks.shape[-2:])
     active = flat_masks.flatten(1).amax(dim=1) > 0
@@ -277,12 +303,20 @@ def channel_increase_of_confidence(model: nn.Module, images: torch.Tensor, masks
     .. math:: C(A_l^k) = f^c(X \circ H_l^k) - f^c(X_b)
 
     with the baseline image :math:`X_b` all zeros unless ``baseline`` ``(B, C, H, W)`` is given.
+    ``images``, ``masks`` and ``baseline`` are checked as by :func:`masked_scores`.
     """
+    _check_images_and_masks(model, images, masks)
     if baseline is None:
         baseline = torch.zeros_like(images)
-    with torch.no_grad():
+    else:
+        check_model_images(model, baseline, "baseline")
+        if baseline.shape != images.shape:
+            raise ValueError(f"baseline must have the images' shape {tuple(images.shape)}, "
+                             f"got {tuple(baseline.shape)}")
+    with torch.no_grad(), model_errors(images):
         base = class_scores(model(baseline), targets, score=score)
-    return masked_scores(model, images, masks, targets, chunk_size=chunk_size, score=score) - base[:, None]
+        scores = _masked_scores_unchecked(model, images, masks, targets, chunk_size=chunk_size, score=score)
+    return scores - base[:, None]
 
 
 class ScoreCAM(BaseCAM):

@@ -33,6 +33,18 @@ def extract_features(encoder, images, *, batch_size=512, device=None):
 
 
 def _check_split(x, y, name):
+    if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise TypeError(f"{name} features must hold data, got a meta tensor of shape {tuple(x.shape)}")
+        if x.is_complex():
+            raise TypeError(f"{name} features must be real numbers (n, d), got dtype {x.dtype}")
+    elif np.asarray(x).dtype.kind not in "biuf":
+        raise TypeError(f"{name} features must be real numbers (n, d), got dtype {np.asarray(x).dtype}")
+    if isinstance(y, torch.Tensor) and y.device.type == "meta":
+        raise TypeError(f"{name} labels must hold data, got a meta tensor of shape {tuple(y.shape)}")
+    labels = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{name} labels must be a 1-D integer array (class indices), got dtype {labels.dtype}")
     x = torch.as_tensor(x, dtype=torch.float32) if not isinstance(x, torch.Tensor) else x.float()
     y = torch.as_tensor(np.asarray(y), dtype=torch.long)
     if x.ndim != 2 or x.shape[0] == 0:
@@ -78,6 +90,8 @@ def knn_accuracy(train_x, train_y, test_x, test_y, *, k=20):
     test_x, test_y = _check_split(test_x, test_y, "test")
     if k > len(train_x):
         raise ValueError(f"k must be <= the number of training samples ({len(train_x)}), got {k}")
+    if int(train_y.min()) < 0:
+        raise ValueError(f"train labels must be class indices >= 0, got {int(train_y.min())}")
     sim = F.normalize(test_x, dim=1) @ F.normalize(train_x, dim=1).T
     nearest = sim.topk(k, dim=1).indices
     votes = F.one_hot(train_y[nearest], int(train_y.max()) + 1).sum(1)

@@ -51,6 +51,8 @@ def _check_pair(z1, z2):
     for name, z in (("z1", z1), ("z2", z2)):
         if not isinstance(z, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor of shape (N, D), got {type(z).__name__}")
+        if z.device.type == "meta":
+            raise TypeError(f"{name} must hold data, got a meta tensor of shape {tuple(z.shape)}")
         if not z.dtype.is_floating_point:
             raise TypeError(f"{name} must be floating point, got dtype {z.dtype}")
         if z.ndim != 2:
@@ -70,14 +72,23 @@ def _check_temperature(temperature):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature}")
 
 
-def similarity_matrix(z1, z2):
-    """Cosine similarities ``s`` of the ``2N`` stacked projections ``[z1; z2]``, shape ``(2N, 2N)``."""
+def _similarity_unchecked(z1, z2):
     z = F.normalize(torch.cat([z1, z2], 0), dim=1)
     return z @ z.T
 
 
+def similarity_matrix(z1, z2):
+    """Cosine similarities ``s`` of the ``2N`` stacked projections ``[z1; z2]``, shape ``(2N, 2N)``.
+
+    ``z1, z2``: float tensors of the same shape ``(N, D)``, finite (``TypeError`` /
+    ``ValueError`` otherwise).
+    """
+    _check_pair(z1, z2)
+    return _similarity_unchecked(z1, z2)
+
+
 def nt_xent_logits(z1, z2, *, temperature=0.5, method="direct"):
-    """Logits and targets whose cross-entropy is NT-Xent (no input checks, no gather).
+    """Logits and targets whose cross-entropy is NT-Xent (inputs checked as :func:`nt_xent`'s, no gather).
 
     ``method="direct"``: the ``(2N, 2N)`` matrix ``s / τ`` with the diagonal set to ``-inf``
     (``exp(-inf) = 0`` drops ``k = i`` from the denominator); target of row ``i`` is
@@ -86,8 +97,14 @@ def nt_xent_logits(z1, z2, *, temperature=0.5, method="direct"):
     ``method="seed"``: the diagonal is *removed*, leaving ``(2N, 2N - 1)``; the positive
     is moved to column 0, followed by the ``2N - 2`` negatives; every target is 0.
     """
+    _check_pair(z1, z2)
+    _check_temperature(temperature)
+    return _nt_xent_logits_unchecked(z1, z2, temperature=temperature, method=method)
+
+
+def _nt_xent_logits_unchecked(z1, z2, *, temperature, method):
     n = z1.shape[0]
-    s = similarity_matrix(z1, z2) / temperature
+    s = _similarity_unchecked(z1, z2) / temperature
     two_n = 2 * n
     idx = torch.arange(two_n, device=s.device)
     positive = (idx + n) % two_n
@@ -139,17 +156,21 @@ def nt_xent(z1, z2, *, temperature=0.5, method="direct"):
     if is_distributed():
         z1, _ = gather_with_grad(z1)
         z2, _ = gather_with_grad(z2)
-    logits, targets = nt_xent_logits(z1, z2, temperature=float(temperature), method=method)
+    logits, targets = _nt_xent_logits_unchecked(z1, z2, temperature=float(temperature), method=method)
     return F.cross_entropy(logits, targets)
 
 
 def nt_xent_reference(z1, z2, temperature=0.5):
     """Slow NumPy loop straight from the paper's Algorithm 1 (interleaved views), float64.
 
-    ``z1, z2``: array-likes of shape (N, D). Returns a Python float.
+    ``z1, z2``: real array-likes (NumPy arrays, tensors, lists) of the same shape (N, D),
+    N >= 1, finite, with no all-zero row (its cosine similarity is undefined); integers are
+    used as the numbers they are. Returns a Python float.
     """
-    z1 = np.asarray(z1, dtype=np.float64)
-    z2 = np.asarray(z2, dtype=np.float64)
+    z1, z2 = _reference_array(z1, "z1"), _reference_array(z2, "z2")
+    if z1.shape != z2.shape:
+        raise ValueError(f"z1 and z2 must have the same shape (N, D), got {z1.shape} and {z2.shape}")
+    _check_temperature(temperature)
     n = len(z1)
     z = []
     for k in range(n):  # z_{2k-1} = first view, z_{2k} = second view (0-based: 2k, 2k+1)
@@ -165,6 +186,25 @@ def nt_xent_reference(z1, z2, temperature=0.5):
         return -math.log(num / den)
 
     return sum(ell(2 * k, 2 * k + 1) + ell(2 * k + 1, 2 * k) for k in range(n)) / (2 * n)
+
+
+def _reference_array(z, name):
+    """``z`` as a float64 (N, D) NumPy array of finite values with non-zero rows, N, D >= 1."""
+    if isinstance(z, torch.Tensor):
+        if z.device.type == "meta":
+            raise TypeError(f"{name} must hold data, got a meta tensor of shape {tuple(z.shape)}")
+        z = z.detach().cpu().numpy()
+    a = np.asarray(z)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers (N, D), got dtype {a.dtype}")
+    if a.ndim != 2 or 0 in a.shape:
+        raise ValueError(f"{name} must have shape (N, D) with N, D >= 1, got {a.shape}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite, got NaN or inf values")
+    if not np.any(a, axis=1).all():
+        raise ValueError(f"{name} must have no all-zero row (its cosine similarity is undefined)")
+    return a
 
 
 class NTXentLoss(torch.nn.Module):

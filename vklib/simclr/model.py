@@ -24,9 +24,35 @@ from vklib.checks import check_positive
 
 __all__ = ["BasicBlock", "SmallResNet", "ProjectionHead", "SimCLR"]
 
+def _check_input(x, weight: torch.Tensor, name: str, layout: str, ndim: int, size: int) -> None:
+    """Check ``x`` for a layer with ``weight``: ``ndim`` axes, axis 1 of ``size``, the weight's dtype and device.
+
+    Reads metadata only. Under ``torch.autocast`` the activations may have the autocast dtype, so
+    the dtype is not compared there.
+    """
+    if isinstance(x, torch.fx.Proxy):  # symbolic tracing: nothing to check
+        return
+    if not torch.is_tensor(x):
+        raise TypeError(f"{name} must be a torch.Tensor {layout}, got {type(x).__name__}")
+    if x.device.type == "meta" and weight.device.type != "meta":
+        raise TypeError(f"{name} must hold data, got a meta tensor of shape {tuple(x.shape)}")
+    if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
+        raise TypeError(f"{name} must have the weights' dtype {weight.dtype}, got {x.dtype}; "
+                        f"convert with {name}.to({weight.dtype})")
+    if x.ndim != ndim or x.shape[1] != size:
+        raise ValueError(f"{name} must be {layout} with {layout[1:-1].split(', ')[1]} = {size}, "
+                         f"got shape {tuple(x.shape)}")
+    if x.device != weight.device:
+        raise ValueError(f"{name} must be on the weights' device {weight.device}, got {x.device}")
+
 
 class BasicBlock(nn.Module):
-    """``y = ReLU(x' + BN(conv(ReLU(BN(conv(x))))))`` with a 1 x 1 projection ``x'`` when the shape changes."""
+    """``y = ReLU(x' + BN(conv(ReLU(BN(conv(x))))))`` with a 1 x 1 projection ``x'`` when the shape changes.
+
+    ``forward(x)`` takes ``(B, c_in, H, W)`` in the weights' dtype and on their device
+    (``TypeError`` / ``ValueError`` otherwise). Only the input's shape, dtype and device are checked (no device
+    sync): NaN or inf in the input propagate to NaN or inf outputs.
+    """
 
     def __init__(self, c_in: int, c_out: int, stride: int = 1):
         super().__init__()
@@ -39,6 +65,7 @@ class BasicBlock(nn.Module):
             self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x):
+        _check_input(x, self.conv1.weight, "x", "(B, C, H, W)", 4, self.conv1.in_channels)
         y = torch.relu(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
         return torch.relu(y + self.shortcut(x))
@@ -56,6 +83,13 @@ class SmallResNet(nn.Module):
     stem_stride : int
         Stride of the stem convolution; 2 halves the resolution before the first stage
         (4 x fewer operations, the default for the book's CPU runs on 32-pixel images).
+
+    Notes
+    -----
+    ``forward(x)`` takes ``(B, 3, H, W)`` in the weights' dtype and on their device
+    (``TypeError`` / ``ValueError`` otherwise). Only the input's shape, dtype and device are
+    checked (no device sync, no pass over the data): NaN or inf in the input propagate to NaN
+    or inf outputs, as in any torch module.
     """
 
     def __init__(self, width: int = 16, *, blocks: int = 1, stem_stride: int = 2):
@@ -73,11 +107,18 @@ class SmallResNet(nn.Module):
         self.out_dim = c
 
     def forward(self, x):
+        conv = self.stem[0]
+        _check_input(x, conv.weight, "images", "(B, C, H, W)", 4, conv.in_channels)
         return self.layers(self.stem(x)).mean(dim=(2, 3))
 
 
 class ProjectionHead(nn.Module):
-    """Projection head ``g(h) = W2 ReLU(BN(W1 h))`` (a linear head if ``hidden`` is 0)."""
+    """Projection head ``g(h) = W2 ReLU(BN(W1 h))`` (a linear head if ``hidden`` is 0).
+
+    ``forward(h)`` takes ``(B, in_dim)`` in the weights' dtype and on their device
+    (``TypeError`` / ``ValueError`` otherwise). Only the input's shape, dtype and device are
+    checked (no device sync): NaN or inf in the input propagate to NaN or inf outputs.
+    """
 
     def __init__(self, in_dim: int, hidden: int = 128, out_dim: int = 64):
         super().__init__()
@@ -88,11 +129,19 @@ class ProjectionHead(nn.Module):
             self.net = nn.Linear(in_dim, out_dim)
 
     def forward(self, h):
+        first = self.net[0] if isinstance(self.net, nn.Sequential) else self.net
+        _check_input(h, first.weight, "h", "(B, D)", 2, first.in_features)
         return self.net(h)
 
 
 class SimCLR(nn.Module):
-    """Encoder ``f`` and head ``g``; ``forward(x)`` returns ``(h, z)`` with ``h = f(x)``, ``z = g(h)``."""
+    """Encoder ``f`` and head ``g``; ``forward(x)`` returns ``(h, z)`` with ``h = f(x)``, ``z = g(h)``.
+
+    The encoder checks the images (the default :class:`SmallResNet`: ``(B, 3, H, W)`` in the
+    weights' dtype and on their device) and the head checks ``h``. Only shapes, dtypes and
+    devices are checked (no device sync): NaN or inf in the images propagate to NaN or inf
+    in ``h`` and ``z``.
+    """
 
     def __init__(self, encoder: nn.Module | None = None, *, width: int = 16, hidden: int = 128, out_dim: int = 64):
         super().__init__()

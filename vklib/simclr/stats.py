@@ -25,6 +25,9 @@ __all__ = ["mean_sd", "paired_difference", "verdict"]
 
 
 def _values(x, name):
+    kind = np.asarray(x).dtype.kind
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be a 1-D sequence of real numbers, got dtype {np.asarray(x).dtype}")
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers, got shape {a.shape}")

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vklib.checks import check_positive
+from vklib.checks import check_array, check_positive
 from vklib.distributed import is_distributed
 from vklib.images import to_tensor
 from vklib.simclr.augment import simclr_augment
@@ -25,7 +25,11 @@ __all__ = ["as_image_tensor", "train_simclr", "train_supervised"]
 
 
 def as_image_tensor(images, *, device=None):
-    """NumPy ``(N, H, W, 3)`` or torch ``(N, 3, H, W)`` images -> float32 torch ``(N, 3, H, W)`` on ``device``."""
+    """NumPy ``(N, H, W, 3)`` or torch ``(N, 3, H, W)`` images -> float32 torch ``(N, 3, H, W)`` on ``device``.
+
+    The images must be finite floats holding data (``TypeError`` for other dtypes and meta
+    tensors, ``ValueError`` for other shapes and for NaN or inf).
+    """
     if isinstance(images, torch.Tensor):
         x = images
     elif isinstance(images, np.ndarray):
@@ -39,6 +43,7 @@ def as_image_tensor(images, *, device=None):
         raise ValueError(f"images must have shape (N, 3, H, W), got {tuple(x.shape)}")
     if not x.dtype.is_floating_point:
         raise TypeError(f"images must be floating point in [0, 1], got dtype {x.dtype}")
+    check_array(x, "images", nonempty=False)  # meta tensors, NaN and inf (one pass, before any training)
     return x.to(device=device, dtype=torch.float32)
 
 
