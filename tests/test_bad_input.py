@@ -519,6 +519,10 @@ FUNCTIONS = {
     "data.bounding_boxes": (GC_TRUTHS, data.bounding_boxes),
     "data.Scenes": (SCENES.images, lambda x: data.Scenes(**{**vars(SCENES), "images": x}).images),
     "data.Scenes[masks]": (SCENES.masks, lambda m: data.Scenes(**{**vars(SCENES), "masks": m}).masks),
+    "data.batch.SceneBatch": (SCENES.images, lambda x: data.batch.SceneBatch(
+        images=x, masks=SCENES.masks, labels=SCENES.labels, colors=SCENES.colors).images),
+    "data.batch.SceneBatch[labels]": (SCENES.labels, lambda y: data.batch.SceneBatch(
+        images=SCENES.images, masks=SCENES.masks, labels=y, colors=SCENES.colors).labels),
     "data.CentredScenes": (CENTRED.images, lambda x: data.CentredScenes(**{**vars(CENTRED), "images": x}).images),
     "clip.CaptionScenes": (CAPTIONED.images, lambda x: clip.CaptionScenes(**{**vars(CAPTIONED), "images": x}).images),
     # distributed training
