@@ -806,6 +806,8 @@ EXEMPT = {
     "checks.check_range": "warns on values outside [low, high] and returns nothing; tested in tests/test_checks.py",
     "checks.check_in": "checks an option (a string) against its allowed values; tested in tests/test_checks.py",
     "checks.check_positive": "checks a number option (sigma, steps, ...); tested in tests/test_checks.py",
+    "progress.progress_bar": "a display helper that takes no data (an iterable or a count); its one option is "
+                             "checked in tests/test_progress.py",
     "exercises.CheckResult": "the result record of an exercise check",
     "exercises.check": "exercise checker: takes a reader's function and cases; loopholes tested in "
                        "tests/test_exercises.py",

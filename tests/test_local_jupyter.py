@@ -2,9 +2,9 @@
 
 The README's set-up installs JupyterLab from ``requirements.txt``. This starts ``jupyter lab``
 on a copy of ``chapters/`` (so that nothing it saves lands in the checkout), opens a chapter in
-headless Chromium, and runs its first code cells with Shift+Enter in the default kernel: they
-must get execution counts and print no error. Offline: JupyterLab's news and update checks are
-off, and everything else is served from the local server.
+headless Chromium, and runs its first code cells with Shift+Enter in the default kernel, one after
+another: they must get the kernel's execution counts 1, 2, 3 and print no error. Offline:
+JupyterLab's news and update checks are off, and everything else is served from the local server.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from test_site import CHROMIUM_FLAGS, _chromium
@@ -40,6 +41,12 @@ def _free_port() -> int:
 def lab(tmp_path):
     pytest.importorskip("jupyterlab", reason="requirements.txt installs JupyterLab: pip install -r requirements.txt")
     shutil.copytree(ROOT / "chapters", tmp_path / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # The chapter opens without its committed outputs, as after "Clear All Outputs".
+    nb = nbformat.read(tmp_path / "chapters" / CHAPTER, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, tmp_path / "chapters" / CHAPTER)
     port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path / "jupyter"
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
@@ -89,19 +96,16 @@ def test_jupyter_lab_opens_a_chapter_and_runs_it_in_the_default_kernel(lab):
         # The kernel the notebook asks for (python3) starts without a "select kernel" dialog.
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90000)
         assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
-        page.keyboard.press("Escape")  # command mode: Shift+Enter runs a cell and moves on
-        code_cells = 0
-        for _ in range(40):
-            if code_cells == RUN_CELLS:
-                break
-            active = page.locator(".jp-NotebookPanel .jp-Cell.jp-mod-active")
-            if "jp-CodeCell" in (active.get_attribute("class") or ""):
-                code_cells += 1
+        # One code cell at a time, each waited for: its prompt must show the kernel's next count
+        # (the copy has no outputs, so every count seen here comes from this kernel).
+        code = page.locator(".jp-NotebookPanel .jp-CodeCell")
+        for k in range(RUN_CELLS):
+            code.nth(k).locator(".jp-InputArea-prompt").click()
             page.keyboard.press("Shift+Enter")
-        page.wait_for_function(
-            """n => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')]
-                  .filter(e => /\\[\\d+\\]/.test(e.textContent)).length >= n""", arg=RUN_CELLS, timeout=120000)
+            page.wait_for_function(
+                """([k, n]) => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')[k]
+                      .querySelector('.jp-InputArea-prompt').textContent.includes(`[${n}]`)""",
+                arg=[k, k + 1], timeout=120000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
         failed = page.locator(".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert failed.count() == 0, failed.first.inner_text()

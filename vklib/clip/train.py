@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..checks import check_array, check_model_images, check_positive, is_tensor, model_errors
+from ..progress import progress_bar
 from .loss import clip_loss
 
 __all__ = ["TrainHistory", "train_clip"]
@@ -59,8 +60,6 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
     progress : bool, keyword-only
         Show a tqdm progress bar (with the running loss and scale).
     """
-    from tqdm.auto import tqdm
-
     check_model_images(getattr(model, "visual", model), images, device=False)
     if not is_tensor(tokens):
         raise TypeError(f"tokens must be a torch.Tensor (N, context_length) of integers, got {type(tokens).__name__}")
@@ -91,7 +90,7 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
     generator = torch.Generator().manual_seed(seed)
     history = TrainHistory()
     model.train()
-    with tqdm(total=total, disable=not progress, desc="training CLIP", unit="step") as bar:
+    with progress_bar(total=total, enabled=progress, desc="training CLIP", unit="step") as bar:
         for _ in range(epochs):
             order = torch.randperm(n, generator=generator)
             for b in range(per_epoch):
@@ -110,6 +109,6 @@ def train_clip(model, tokens: torch.Tensor, images: torch.Tensor, *, epochs: int
                 history.lr.append(optimizer.param_groups[0]["lr"])
                 bar.update(1)
                 if b % 10 == 0:
-                    bar.set_postfix(loss=f"{history.loss[-1]:.3f}", scale=f"{history.logit_scale[-1]:.1f}")
+                    bar.set_postfix(loss=f"{history.loss[-1]:.3f}", scale=f"{history.logit_scale[-1]:.1f}", refresh=False)
     model.eval()
     return history

@@ -18,6 +18,7 @@ from torch import nn
 from vklib.checks import check_array, check_positive
 from vklib.distributed import is_distributed
 from vklib.images import to_tensor
+from vklib.progress import progress_bar
 from vklib.simclr.augment import simclr_augment
 from vklib.simclr.loss import nt_xent
 
@@ -57,14 +58,6 @@ def _resolve_device(device, model):
         raise TypeError(f"device must be a torch.device or a string such as 'cpu' or 'cuda', got {type(device).__name__}")
     model.to(device)
     return device
-
-
-def _progress(iterable, enabled, **kwargs):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, **kwargs)
 
 
 def train_simclr(model, images, *, epochs=10, batch_size=128, temperature=0.5, lr=2e-3, weight_decay=1e-6,
@@ -126,7 +119,7 @@ def train_simclr(model, images, *, epochs=10, batch_size=128, temperature=0.5, l
     steps = n // batch_size
     history = {"loss": [], "epoch_loss": []}
     net.train()
-    bar = _progress(range(epochs * steps), progress and rank == 0, desc="SimCLR", unit="step")
+    bar = progress_bar(range(epochs * steps), enabled=progress and rank == 0, desc="SimCLR", unit="step")
     for step in bar:
         if step % steps == 0:
             order = torch.randperm(n, generator=generator)
@@ -173,7 +166,7 @@ def train_supervised(encoder, images, labels, *, num_classes=None, epochs=10, ba
     steps = max(1, n // batch_size)
     history = {"loss": [], "epoch_loss": []}
     encoder.train()
-    for step in _progress(range(epochs * steps), progress, desc="supervised", unit="step"):
+    for step in progress_bar(range(epochs * steps), enabled=progress, desc="supervised", unit="step"):
         if step % steps == 0:
             order = torch.randperm(n, generator=generator)
         k = step % steps
