@@ -182,29 +182,25 @@ def _drive(page, sel: dict, run_cell, major: str) -> dict:
                           .some(e => e.textContent.includes('Drag a rectangle'))""", arg=[sel["cell"]], timeout=30000)
     f = box["width"] / 192  # display pixels per canvas pixel
     x0, y0 = box["x"], box["y"]
-    page.mouse.move(x0 + 40 * f, y0 + 40 * f)
-    page.mouse.down()
-    for k in range(1, 6):
-        page.mouse.move(x0 + (40 + 24 * k) * f, y0 + (40 + 24 * k) * f)
-        time.sleep(0.2)
-    page.mouse.up()
-    page.wait_for_function(
-        """([cell]) => [...document.querySelectorAll(cell)[1].querySelectorAll('.widget-label')]
-                          .some(e => e.textContent.includes('rect recorded (1 events)'))""",
-        arg=[sel["cell"]], timeout=30000)
+
+    def drag(start, step, events):
+        """Drag diagonally from canvas pixel ``start`` in five moves of ``step``; wait for the label."""
+        page.mouse.move(x0 + start * f, y0 + start * f)
+        page.mouse.down()
+        for k in range(1, 6):
+            page.mouse.move(x0 + (start + step * k) * f, y0 + (start + step * k) * f)
+            time.sleep(0.2)
+        page.mouse.up()
+        page.wait_for_function(
+            """([cell, label]) => [...document.querySelectorAll(cell)[1].querySelectorAll('.widget-label')]
+                                     .some(e => e.textContent.includes(label))""",
+            arg=[sel["cell"], f"rect recorded ({events} events)"], timeout=30000)
+
+    drag(40, 24, 1)
     seen["canvas"] = f"192x192 canvas shown at {round(box['width'])}x{round(box['height'])} px"
     # A second drag released outside the canvas (no mouse-up reaches it): leaving the canvas ends the
     # drag, at the image's edge.
-    page.mouse.move(x0 + 100 * f, y0 + 100 * f)
-    page.mouse.down()
-    for k in range(1, 6):
-        page.mouse.move(x0 + (100 + 30 * k) * f, y0 + (100 + 30 * k) * f)
-        time.sleep(0.2)
-    page.mouse.up()
-    page.wait_for_function(
-        """([cell]) => [...document.querySelectorAll(cell)[1].querySelectorAll('.widget-label')]
-                          .some(e => e.textContent.includes('rect recorded (2 events)'))""",
-        arg=[sel["cell"]], timeout=30000)
+    drag(100, 30, 2)
 
     run_cell(2)
     wait_text(2, "rects [[")
