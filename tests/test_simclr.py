@@ -512,6 +512,38 @@ def test_committed_ablation_has_the_documented_layout():
         assert len(e["seeds"]) >= 3 and len(e["accuracy"]) == len(e["seeds"])
 
 
+def test_committed_small_budget_section_has_the_documented_layout():
+    """data/simclr/ablation.json's "small_budget": half the width, a quarter of the epochs, crops of 20-100 %,
+    the recipe, colour only and the random encoder of that width, >= 3 seeds, every probe."""
+    from vklib.experiments.simclr_ablation import PROFILES
+    from vklib.experiments.simclr_budget import (SMALL_BUDGET_ROWS, encoder_parameters, small_budget_recipe,
+                                                 small_budget_settings)
+    from vklib.simclr.results import SMALL_BUDGET_CLAIMS, claims, small_budget
+
+    table = _committed()
+    section = small_budget(table)
+    full = PROFILES[table["profile"]]
+    assert section["profile"] == table["profile"] == "cpu"
+    assert section["settings"] == small_budget_settings(section["profile"])
+    assert section["settings"]["width"] == full["width"] // 2 == 8
+    assert section["settings"]["epochs"] == full["epochs"] // 4 == 10
+    assert {k: v for k, v in section["settings"].items() if k not in ("width", "epochs")} == {
+        k: v for k, v in full.items() if k not in ("width", "epochs")}
+    assert section["recipe"] == {k: list(v) if isinstance(v, tuple) else v for k, v in small_budget_recipe().items()}
+    assert section["recipe"]["crop_scale"] == [0.2, 1.0]
+    assert 0.24 < encoder_parameters(8) / encoder_parameters(16) < 0.26     # "a quarter of the parameters"
+    assert section["command"] == "python -m vklib.experiments.simclr_ablation --small-budget-only"
+    assert [r["name"] for r in section["rows"]] == ["random encoder", *SMALL_BUDGET_ROWS]
+    for r in section["rows"]:
+        assert r["seeds"] == table["seeds"] and len(r["seeds"]) >= 3, r["name"]
+        for key in ("shape_probe", "knn", "colour_probe", "background_probe", "background_knn", "background_knn_z"):
+            assert len(r[key]) == len(r["seeds"]) and all(0 <= v <= 1 for v in r[key]), (r["name"], key)
+        assert ("final_loss" in r) == (r["name"] != "random encoder"), r["name"]
+    assert len(claims(section, SMALL_BUDGET_CLAIMS)) == len(SMALL_BUDGET_CLAIMS) == 4
+    with pytest.raises(KeyError, match="small-budget-only"):
+        small_budget({k: v for k, v in table.items() if k != "small_budget"})
+
+
 def test_claims_are_computed_from_paired_seeds():
     from vklib.simclr.results import claims, efficiency, row
     from vklib.simclr.stats import paired_difference
@@ -561,9 +593,13 @@ def test_chapter_prose_matches_the_committed_ablation():
     root = Path(__file__).resolve().parents[1]
     nb = nbformat.read(root / "chapters" / "05_simclr.ipynb", as_version=4)
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    flat = " ".join(prose.split())   # line breaks of the prose do not matter
     for marker, value in _prose_values(table, claims, efficiency, fmt, row):
-        assert value in prose, f"the chapter should state {marker} as {value!r} (from data/simclr/ablation.json)"
-    for c in claims(table):
+        assert " ".join(value.split()) in flat, \
+            f"the chapter should state {marker} as {value!r} (from data/simclr/ablation.json)"
+    from vklib.simclr.results import SMALL_BUDGET_CLAIMS, small_budget
+
+    for c in claims(table) + claims(small_budget(table), SMALL_BUDGET_CLAIMS):
         assert f"{c['claim']}: **{c['verdict']}**" in prose, f"the chapter's verdict for {c['claim']!r}"
 
 
@@ -590,6 +626,24 @@ def _prose_values(table, claims, efficiency, fmt, row):
     out.append(("recipe - colour only, per seed", f"in every seed, by\n{min(gaps):.1f} to {max(gaps):.1f} points"))
     for c in claims(table):
         out.append((c["claim"], fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)))
+    from vklib.simclr.results import SMALL_BUDGET_CLAIMS, small_budget
+
+    small = small_budget(table)
+    for name in ("random encoder", "crop + colour (recipe)", "colour only"):
+        out.append((f"small budget, {name} shape_probe", fmt(*mean_sd(row(small, name)["shape_probe"]))))
+    for name in ("random encoder", "crop + colour (recipe)"):
+        out.append((f"small budget, {name} background_knn_z", fmt(*mean_sd(row(small, name)["background_knn_z"]))))
+    for c in claims(small, SMALL_BUDGET_CLAIMS):
+        diff = fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)
+        out.append((f"small budget, {c['claim']}", f"{c['claim']}: **{c['verdict']}** (paired difference {diff} points)"))
+    gain = claims(small, SMALL_BUDGET_CLAIMS)[0]
+    out.append(("small budget, recipe - random encoder",
+                f"its gain, {fmt(100 * gain['difference'], 100 * gain['se'], digits=1, sign=True)} points, "
+                "cannot be told from the noise"))
+    composition = claims(small, SMALL_BUDGET_CLAIMS)[2]
+    assert composition["verdict"] == "not reproduced", "the prose says the composition is reversed at the small budget"
+    out.append(("small budget, recipe - colour only", "(recipe minus colour only: "
+                + fmt(100 * composition["difference"], 100 * composition["se"], digits=1, sign=True)))
     from vklib.simclr.results import EFFICIENCY_VERDICTS
 
     for e in efficiency(table):
@@ -641,6 +695,58 @@ def test_ablation_pipeline_runs_end_to_end_on_the_smoke_profile(tmp_path):
     with pytest.raises(ValueError, match="not an ablation file"):
         (tmp_path / "bad.json").write_text("{}")
         load_ablation(tmp_path / "bad.json")
+
+    # the small budget: run by the whole command, and alone it merges its section, leaving the others as they are
+    import json
+
+    from vklib.experiments.simclr_budget import SMALL_BUDGET_ROWS
+    from vklib.simclr.results import SMALL_BUDGET_CLAIMS, small_budget
+
+    section = small_budget(table)
+    assert [r["name"] for r in section["rows"]] == ["random encoder", *SMALL_BUDGET_ROWS]
+    assert section["settings"]["width"] == 2 and section["recipe"]["crop_scale"] == [0.2, 1.0]
+    assert all(r["seeds"] == [0, 1] for r in section["rows"])
+    assert len(claims(section, SMALL_BUDGET_CLAIMS)) == len(SMALL_BUDGET_CLAIMS)
+    path = tmp_path / "ablation.json"
+    rest = {k: v for k, v in table.items() if k != "small_budget"}
+    rest["rows"][0]["shape_probe"] = [0.25, 0.75]       # a marker: the merge must not recompute the other rows
+    path.write_text(json.dumps(rest, indent=1) + "\n")
+    assert main(["--profile", "smoke", "--seeds", "0", "1", "--jobs", "1", "--out", str(tmp_path),
+                 "--small-budget-only"]) == 0
+    merged = json.loads(path.read_text())
+    assert {k: v for k, v in merged.items() if k != "small_budget"} == rest
+    timing = ("seconds", "task_seconds")
+    assert [{k: v for k, v in r.items() if k not in timing} for r in merged["small_budget"]["rows"]] == \
+        [{k: v for k, v in r.items() if k not in timing} for r in section["rows"]]     # seeded: the same runs
+    assert merged["small_budget"]["command"].endswith("--small-budget-only --profile smoke")
+    for argv, message in ((["--out", str(tmp_path / "none")], "does not exist"),
+                          (["--out", str(tmp_path), "--profile", "cpu"], "holds the 'smoke' profile"),
+                          (["--out", str(tmp_path), "--only", "crop only"], "cannot be combined with --only"),
+                          (["--out", str(tmp_path), "--seeds", "0"], "at least two seeds")):
+        with pytest.raises(SystemExit):
+            main(["--profile", "smoke", "--jobs", "1", "--small-budget-only", *argv])
+
+
+def test_colour_table_says_which_space_each_number_comes_from():
+    """The row probed in z shows its 20-NN vote in the z column, not under the h column, and a note says so."""
+    from vklib.simclr.results import COLOUR_METRICS, NAMES, fmt, format_table, row
+    from vklib.simclr.stats import mean_sd
+
+    table = _committed()
+    lines = format_table(table, metrics=COLOUR_METRICS, loss=False).splitlines()
+    header = lines[0]
+    start_h = header.index(NAMES["background_knn"]) + len(NAMES["background_knn"]) - 17
+    start_z = header.index(NAMES["background_knn_z"]) + len(NAMES["background_knn_z"]) - 17
+    assert NAMES["background_knn"].endswith(" h") and NAMES["background_knn_z"].endswith(" z")
+    z_line = next(line for line in lines if line.startswith("recipe, z = g(h)"))
+    assert z_line[start_h:start_h + 17].strip() == ""
+    assert z_line[start_z:].strip() == fmt(*mean_sd(row(table, "recipe, z = g(h)")["background_knn"]))
+    recipe_line = next(line for line in lines if line.startswith("crop + colour (recipe)"))
+    assert recipe_line[start_h:start_h + 17].strip() == fmt(*mean_sd(row(table, "crop + colour (recipe)")["background_knn"]))
+    assert "note: numbers in h = f(x), except the row 'recipe, z = g(h)' (probed in z = g(h))" in lines
+    assert any("'bg hue: 20-NN z' (in z = g(h) for every row)" in line for line in lines)
+    shape = format_table(table).splitlines()
+    assert shape[-1].startswith("note:") and "20-NN z" not in shape[-1]
 
 
 def test_band_of_committed_seeds():

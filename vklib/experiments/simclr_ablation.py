@@ -1,10 +1,12 @@
 """The SimCLR ablation of chapter 5: the paper's lessons at small scale, with seeds.
 
-Run (seeded; the whole command took 16 to 41 min of wall time on a 2-core machine shared with
-other jobs, 24 to 40 min of CPU time in its two worker processes of one thread each; torch 2,
-Linux x86-64)::
+Run (seeded; the rows and the label efficiency took 16 to 41 min of wall time on a 2-core machine
+shared with other jobs, 24 to 40 min of CPU time in its two worker processes of one thread each;
+the small-budget section alone took 4.5 min of wall time on the same machine with another job
+running, about 4 min of CPU time; torch 2, Linux x86-64)::
 
     python -m vklib.experiments.simclr_ablation              # everything -> data/simclr/ablation.json
+    python -m vklib.experiments.simclr_ablation --small-budget-only   # only the small budget, merged in
     python -m vklib.experiments.simclr_ablation --only "crop only" --seeds 0 --out /tmp/x
     python -m vklib.experiments.simclr_ablation --profile gpu --out /tmp/gpu   # larger runs
 
@@ -29,6 +31,10 @@ against the same architecture trained from scratch with cross-entropy on the sam
 scenes, all scored on the held-out scenes.
 
 Adaptations to the small scale: :data:`ADAPTATIONS` (the paper's values in brackets there).
+
+Small budget (section ``"small_budget"`` of the results): the recipe and colour only again
+at a quarter of the parameters and of the steps, with wider crops; see
+:mod:`vklib.experiments.simclr_budget`.
 
 Each run uses one torch thread, and at most ``--jobs`` (default 2) runs go in parallel, so
 the numbers do not depend on ``--jobs``. The device is :func:`vklib.device.default_device`
@@ -103,14 +109,32 @@ def augment_options(cfg):
             "strength": cfg["strength"], "blur": cfg["blur"]}
 
 
-def build_model(profile, seed, device):
-    """The SimCLR network of ``profile`` with the initial weights of ``seed`` (its own generator state)."""
+def build_model(profile, seed, device, *, width=None):
+    """The SimCLR network of ``profile`` (or of ``width``) with the initial weights of ``seed`` (its own generator state)."""
     import torch
 
     from vklib.simclr import SimCLR, SmallResNet
 
     torch.manual_seed(seed)
-    return SimCLR(SmallResNet(PROFILES[profile]["width"])).to(device)
+    return SimCLR(SmallResNet(PROFILES[profile]["width"] if width is None else width)).to(device)
+
+
+def pretrain_and_score(model, cfg, settings, data, *, seed, device, progress=False):
+    """Pre-train ``model`` with row configuration ``cfg`` and profile ``settings``; its scores.
+
+    Returns :func:`vklib.simclr.simclr_scores` of the trained model on ``data = (pretrain, probe,
+    test)``, with the first and last epoch's mean loss and the training time in seconds.
+    """
+    from vklib.simclr import simclr_scores, train_simclr
+
+    pretrain, probe, test = data
+    t0 = time.perf_counter()
+    history = train_simclr(model, pretrain.images, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                           temperature=cfg["temperature"], seed=seed, device=device, progress=progress,
+                           augment=augment_options(cfg))
+    seconds = time.perf_counter() - t0
+    return {**simclr_scores(model, probe, test), "final_loss": history["epoch_loss"][-1],
+            "first_loss": history["epoch_loss"][0], "seconds": seconds}
 
 
 def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=False):
@@ -120,7 +144,7 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
     also ``"recipe, z = g(h)"`` and ``"random encoder"``, and for the rows of
     :data:`EFFICIENCY_ROWS` the few-label probes (labels per class -> test accuracy).
     """
-    from vklib.simclr import extract_features, few_labels, linear_probe, probe_scores, simclr_scores, train_simclr
+    from vklib.simclr import extract_features, few_labels, linear_probe, probe_scores, simclr_scores
 
     p = PROFILES[profile]
     pretrain, probe, test = data or load_data(profile)
@@ -130,13 +154,8 @@ def run_simclr(name, seed, profile="cpu", *, data=None, device="cpu", progress=F
     recipe = name == "crop + colour (recipe)"
     if recipe:
         results["random encoder"] = simclr_scores(model, probe, test)
-    t0 = time.perf_counter()
-    history = train_simclr(model, pretrain.images, epochs=p["epochs"], batch_size=p["batch_size"],
-                           temperature=cfg["temperature"], seed=seed, device=device, progress=progress,
-                           augment=augment_options(cfg))
-    seconds = time.perf_counter() - t0
-    results[name] = {**simclr_scores(model, probe, test), "final_loss": history["epoch_loss"][-1], "first_loss": history["epoch_loss"][0],
-                     "seconds": seconds}
+    results[name] = pretrain_and_score(model, cfg, p, (pretrain, probe, test), seed=seed, device=device,
+                                       progress=progress)
     if recipe:
         results["recipe, z = g(h)"] = probe_scores(model.encoder, probe, test, head=model.head)
     if name in EFFICIENCY_ROWS:
@@ -169,7 +188,8 @@ def run_scratch(per_class, seed, profile="cpu", *, data=None, device="cpu", prog
 
 
 def _task(args):
-    """One run in a worker: ``("simclr", row, seed, profile, device)`` or ``("scratch", k, seed, profile, device)``."""
+    """One run in a worker: ``("simclr", row, seed, profile, device)``, ``("small", row, seed, profile, device)``
+    (the small budget) or ``("scratch", k, seed, profile, device)``."""
     import torch
 
     kind, what, seed, profile, device = args
@@ -177,32 +197,57 @@ def _task(args):
     t0 = time.perf_counter()
     if kind == "simclr":
         out = run_simclr(what, seed, profile, device=device)[0]
+    elif kind == "small":
+        from .simclr_budget import run_small_budget
+
+        out = run_small_budget(what, seed, profile, device=device)[0]
     else:
         out = run_scratch(what, seed, profile, device=device)
     return args, out, time.perf_counter() - t0
 
 
-def tasks(profile, device, *, only=None, seeds=SEEDS, scratch=True):
-    """The runs, the recipe and the two composition rows first (the claims need them)."""
+def tasks(profile, device, *, only=None, seeds=SEEDS, scratch=True, small_budget=True):
+    """The runs, the recipe and the two composition rows first (the claims need them), the small budget last."""
     names = only or list(ROWS)
     out = [("simclr", name, s, profile, device) for name in names for s in seeds]
     if scratch and not only:
         out += [("scratch", k, s, profile, device) for k in LABELS_PER_CLASS for s in seeds]
+    if small_budget and not only:
+        from .simclr_budget import small_budget_tasks
+
+        out += small_budget_tasks(profile, device, seeds=seeds)
     return out
+
+
+def _per_row(done, kind):
+    """``{row: {seed: scores}}`` from the finished runs of ``kind``."""
+    per_row = {}
+    for (k, what, seed), out in sorted(done.items(), key=lambda kv: repr(kv[0])):
+        if k == kind:
+            for row, scores in out.items():
+                per_row.setdefault(row, {})[seed] = scores
+    return per_row
+
+
+def _seed_lists(got, keys):
+    """``{key: [value per seed]}`` (rounded to 6 digits) for the keys the runs have."""
+    s_ = sorted(got)
+    return {key: [round(got[s][key], 6) for s in s_] for key in keys if key in got[s_[0]]}
+
+
+#: The probes of every row (:func:`vklib.simclr.evaluate.simclr_scores`).
+SCORE_KEYS = ["shape_probe", "knn", "colour_probe", "background_probe", "background_knn", "background_knn_z"]
 
 
 def collect(done, profile, seeds):
     """The results file's dictionary from the finished runs (``{(kind, what, seed): result}``)."""
     import torch
 
-    keys = ["shape_probe", "knn", "colour_probe", "background_probe", "background_knn", "background_knn_z"]
-    per_row = {}  # row -> seed -> scores
+    keys = SCORE_KEYS
+    per_row = _per_row(done, "simclr")  # row -> seed -> scores
     scratch = {}
     for (kind, what, seed), out in sorted(done.items(), key=lambda kv: repr(kv[0])):
-        if kind == "simclr":
-            for row, scores in out.items():
-                per_row.setdefault(row, {})[seed] = scores
-        else:
+        if kind == "scratch":
             scratch.setdefault(what, {})[seed] = out
     order = ["random encoder", *ROWS, "recipe, z = g(h)"]
     rows = []
@@ -253,15 +298,36 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--out", default="data/simclr", help="output folder for ablation.json")
     parser.add_argument("--jobs", type=int, default=2, help="runs in parallel on CPU, one torch thread each")
+    parser.add_argument("--small-budget-only", action="store_true",
+                        help="run only the small-budget section and merge it into the existing OUT/ablation.json")
     args = parser.parse_args(argv)
+    from .simclr_budget import collect_small_budget, small_budget_tasks
+
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    if args.small_budget_only and args.only:
+        parser.error("--small-budget-only runs its own rows; it cannot be combined with --only")
+    if args.small_budget_only and len(set(args.seeds)) < 2:
+        parser.error("the small budget's claims need at least two seeds")
     device = default_device()
     out = Path(args.out)
+    path = out / "ablation.json"
+    if args.small_budget_only:  # merge: the other sections are kept as they are
+        from vklib.simclr.results import load_ablation
+
+        if not path.exists():
+            parser.error(f"--small-budget-only merges into {path}, which does not exist: run the whole ablation first")
+        existing = load_ablation(path)
+        if existing.get("profile") != args.profile:
+            parser.error(f"{path} holds the {existing.get('profile')!r} profile, not {args.profile!r}")
+        todo = small_budget_tasks(args.profile, str(device), seeds=args.seeds)
+    else:
+        existing = None
+        todo = tasks(args.profile, str(device), only=args.only, seeds=args.seeds)
     out.mkdir(parents=True, exist_ok=True)
-    todo = tasks(args.profile, str(device), only=args.only, seeds=args.seeds)
     start = time.perf_counter()
     done = {}
+    task_seconds = 0.0
     with contextlib.ExitStack() as stack:  # the worker processes end with main, even on an error
         if args.jobs > 1 and device.type == "cpu":
             pool = stack.enter_context(ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")))
@@ -270,14 +336,24 @@ def main(argv=None) -> int:
             results = map(_task, todo)
         for (kind, what, seed, *_), result, seconds in results:
             done[(kind, what, seed)] = result
-            shown = (result[what] if kind == "simclr" else {"accuracy": result})
+            shown = (result[what] if kind in ("simclr", "small") else {"accuracy": result})
             print(f"{kind:7s} {str(what):24s} seed {seed}: "
                   + "  ".join(f"{k} {v:.3f}" for k, v in shown.items()) + f"  ({seconds:.0f} s)", flush=True)
-            table = collect(done, args.profile, args.seeds)
-            table.update(device=str(device), seconds=round(time.perf_counter() - start, 1))
-            (out / "ablation.json").write_text(json.dumps(table, indent=1) + "\n")  # rewritten after every run
+            if kind == "small":
+                task_seconds += seconds
+            wall = round(time.perf_counter() - start, 1)
+            if existing is not None:
+                table = existing
+            else:
+                table = collect(done, args.profile, args.seeds)
+                table.update(device=str(device), seconds=wall)
+            if any(k[0] == "small" for k in done):
+                section = collect_small_budget(done, args.profile, args.seeds)
+                section.update(device=str(device), task_seconds=round(task_seconds, 1),
+                               **({"seconds": wall} if existing is not None else {}))
+                table["small_budget"] = section
+            path.write_text(json.dumps(table, indent=1) + "\n")  # rewritten after every run
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -4,7 +4,8 @@ The chapter prints every number from here, so that its text and the committed re
 cannot drift apart: :func:`summary` gives each row's mean ± standard deviation over seeds,
 :func:`claims` the paper's findings as paired differences with their standard errors and
 a verdict (:func:`vklib.simclr.stats.verdict`), and :func:`plot_label_efficiency` the
-label-efficiency figure.
+label-efficiency figure. :func:`small_budget` reads the section run at a smaller budget
+(``"small_budget"``), whose claims are :data:`SMALL_BUDGET_CLAIMS`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import numpy as np
 from vklib.simclr.stats import mean_sd, paired_difference, verdict
 
 __all__ = ["load_ablation", "row", "summary", "claims", "efficiency", "plot_label_efficiency", "fmt",
-           "format_table", "format_claims", "format_efficiency", "band", "METRICS", "NAMES", "SHAPE_METRICS",
-           "COLOUR_METRICS"]
+           "format_table", "format_claims", "format_efficiency", "band", "small_budget", "METRICS", "NAMES",
+           "SHAPE_METRICS", "COLOUR_METRICS", "CLAIMS", "SMALL_BUDGET_CLAIMS"]
 
 METRICS = ("shape_probe", "knn", "colour_probe", "background_probe", "background_knn", "background_knn_z")
 
 #: What the table calls each metric.
 NAMES = {"shape_probe": "shape: probe", "knn": "shape: 20-NN", "colour_probe": "shape hue", "background_probe":
-         "bg hue: probe", "background_knn": "bg hue: 20-NN", "background_knn_z": "bg hue: 20-NN z"}
+         "bg hue: probe", "background_knn": "bg hue: 20-NN h", "background_knn_z": "bg hue: 20-NN z"}
 
 #: The two tables of :func:`format_table`: what the rows learned, and what colour they keep.
 SHAPE_METRICS = ("shape_probe", "knn")
@@ -43,10 +44,22 @@ CLAIMS = (
      "background_probe"),
     ("without colour distortion the views' similarity groups scenes by background hue (crop only > recipe)",
      "crop only", RECIPE, "background_knn_z"),
-    ("the head discards colour (h > z on the colour probe)", RECIPE, "recipe, z = g(h)", "colour_probe"),
-    ("the head discards colour (h > z on the background 20-NN)", RECIPE, "recipe, z = g(h)", "background_knn"),
+    ("h holds a little more colour than z (shape-hue probe)", RECIPE, "recipe, z = g(h)", "colour_probe"),
+    ("the head makes neighbourhoods less about colour (h > z on the background 20-NN)", RECIPE, "recipe, z = g(h)",
+     "background_knn"),
     ("dropping crops and adding colour distortion removes the background-colour shortcut "
      "(crop only > colour only)", "crop only", "colour only", "background_probe"),
+)
+
+#: The claims tested on the small-budget section (:func:`small_budget`), same layout as :data:`CLAIMS`.
+SMALL_BUDGET_CLAIMS = (
+    ("at the small budget the recipe learns the shape (recipe > random encoder)", RECIPE, "random encoder",
+     "shape_probe"),
+    ("at the small budget colour only learns the shape (colour only > random encoder)", "colour only",
+     "random encoder", "shape_probe"),
+    ("at the small budget crop + colour beats colour alone", RECIPE, "colour only", "shape_probe"),
+    ("at the small budget the recipe's z groups scenes by background hue (recipe > random encoder, background "
+     "20-NN in z)", RECIPE, "random encoder", "background_knn_z"),
 )
 
 
@@ -61,6 +74,17 @@ def load_ablation(path=None) -> dict:
     if not isinstance(table, dict) or "rows" not in table or "label_efficiency" not in table:
         raise ValueError(f"{path} is not an ablation file: it needs 'rows' and 'label_efficiency'")
     return table
+
+
+def small_budget(table) -> dict:
+    """The section run at the small budget (``table["small_budget"]``): its settings, its rows, its command.
+
+    It has the layout of the whole table's rows (``"rows"``), so :func:`summary`, :func:`claims`
+    (with ``which=SMALL_BUDGET_CLAIMS``) and :func:`format_table` read it as they read the table.
+    """
+    if "small_budget" not in table:
+        raise KeyError("no 'small_budget' section: run python -m vklib.experiments.simclr_ablation --small-budget-only")
+    return table["small_budget"]
 
 
 def row(table, name) -> dict:
@@ -102,10 +126,11 @@ def summary(table) -> list:
     return out
 
 
-def claims(table) -> list:
-    """The paper's findings tested on ``table``: paired difference A - B over common seeds, its se, the verdict."""
+def claims(table, which=CLAIMS) -> list:
+    """The findings ``which`` (default :data:`CLAIMS`) tested on ``table``: paired difference A - B over common
+    seeds, its se, the verdict."""
     out = []
-    for text, a, b, metric in CLAIMS:
+    for text, a, b, metric in which:
         ra, rb = row(table, a), row(table, b)
         common = [s for s in ra["seeds"] if s in rb["seeds"]]
         va = [ra[metric][ra["seeds"].index(s)] for s in common]
@@ -143,26 +168,45 @@ def efficiency(table) -> list:
     return out
 
 
+def _in_z(r) -> bool:
+    """Whether row ``r`` is probed after the head, in ``z = g(h)``."""
+    return r.get("representation", "h = f(x)").startswith("z")
+
+
 def format_table(table, *, metrics=SHAPE_METRICS, loss=True) -> str:
     """The ablation table as text: one line per row, mean ± sd over seeds of ``metrics`` (and of the final loss).
 
     The default is what each row learned (the shape); ``COLOUR_METRICS`` gives what colour each keeps.
     A row without a metric (the references have no loss; only the SimCLR rows have
-    ``background_knn_z``) leaves its cell empty.
+    ``background_knn_z``) leaves its cell empty. The background-hue 20-NN columns say their space
+    (h or z): a row probed in ``z = g(h)`` shows its 20-NN vote in the z column. A row probed
+    in z is named in a note under the table, since all its numbers come from z.
     """
     lines = [f"{'row':26s}{'seeds':>6s}" + "".join(f"{NAMES[m]:>17s}" for m in metrics)
              + (f"{'final loss':>15s}" if loss else "")]
+    in_z = []
     for entry, r in zip(summary(table), table["rows"]):
+        entry = dict(entry)
+        if _in_z(r) and "background_knn" in entry:  # its 20-NN vote is in z: shown in the z column
+            entry["background_knn_z"] = entry.pop("background_knn")
+        if _in_z(r):
+            in_z.append(r["name"])
         cells = "".join(f"{fmt(*entry[m]):>17s}" if m in entry else " " * 17 for m in metrics)
         tail = f"{fmt(*mean_sd(r['final_loss']), digits=2):>15s}" if loss and "final_loss" in r else ""
         lines.append(f"{entry['name']:26s}{entry['n_seeds']:6d}{cells}{tail}".rstrip())
+    if in_z:
+        names = ", ".join(f"'{name}'" for name in in_z)
+        lines.append(f"note: numbers in h = f(x), except the row{'s' if len(in_z) > 1 else ''} {names} "
+                     "(probed in z = g(h))")
+        if "background_knn_z" in metrics:
+            lines.append("      and the column 'bg hue: 20-NN z' (in z = g(h) for every row)")
     return "\n".join(lines)
 
 
-def format_claims(table) -> str:
-    """One line per claim: the paired difference A - B in points ± its standard error, and the verdict."""
+def format_claims(table, which=CLAIMS) -> str:
+    """One line per claim of ``which``: the paired difference A - B in points ± its standard error, and the verdict."""
     lines = []
-    for c in claims(table):
+    for c in claims(table, which):
         diff = fmt(100 * c["difference"], 100 * c["se"], digits=1, sign=True)
         lines.append(f"{c['claim']}\n    {c['metric']}: {c['a']} - {c['b']} = {diff} points "
                      f"over {len(c['seeds'])} seeds -> {c['verdict']}")
