@@ -907,6 +907,7 @@ EXEMPT = {
     "simclr.simclr_scores": "simclr.probe_scores of a SimCLR model (see there)",
     "simclr.stats.verdict": "a verdict from a mean and a standard error (two numbers)",
     "simclr.results.fmt": "formats a mean and a standard deviation (two numbers) as text",
+    "simclr.results.small_budget": "the small-budget section of the ablation's result table (a dict)",
     "simclr.results.row": "looks up a row of the ablation's result table (a dict)",
     "simclr.results.summary": "summarises the ablation's result table (a dict)",
     "simclr.results.claims": "the ablation's claims from its result table (a dict)",
