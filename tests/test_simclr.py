@@ -45,7 +45,7 @@ def test_nt_xent_equals_loop_reference(n, d, tau):
     g = torch.Generator().manual_seed(n * d)
     z1, z2 = torch.randn(n, d, generator=g, dtype=torch.float64), torch.randn(n, d, generator=g, dtype=torch.float64)
     expected = loop_nt_xent(z1, z2, tau)
-    for method in ("direct", "seed"):
+    for method in ("direct", "positive_first"):
         assert nt_xent(z1, z2, temperature=tau, method=method).item() == pytest.approx(expected, abs=1e-6, rel=1e-6)
     assert nt_xent_reference(z1.numpy(), z2.numpy(), tau) == pytest.approx(expected, rel=1e-12)
     # float32 too, to 1e-6 relative
@@ -70,12 +70,12 @@ def test_formulations_agree_in_logits_and_gradients():
     z1 = torch.randn(6, 5, generator=g, dtype=torch.float64, requires_grad=True)
     z2 = torch.randn(6, 5, generator=g, dtype=torch.float64, requires_grad=True)
     grads = []
-    for method in ("direct", "seed"):
+    for method in ("direct", "positive_first"):
         loss = nt_xent(z1, z2, temperature=0.3, method=method)
         grads.append(torch.autograd.grad(loss, (z1, z2)))
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
-    logits, targets = nt_xent_logits(z1, z2, temperature=0.3, method="seed")
+    logits, targets = nt_xent_logits(z1, z2, temperature=0.3, method="positive_first")
     assert logits.shape == (12, 11) and targets.eq(0).all()
     logits, targets = nt_xent_logits(z1, z2, temperature=0.3, method="direct")
     assert logits.shape == (12, 12) and torch.isinf(logits.diagonal()).all()
@@ -123,6 +123,11 @@ def test_nt_xent_bad_input():
         nt_xent(z.long(), z.long())
     with pytest.raises(ValueError, match="method"):
         nt_xent(z, z, method="fast")
+    for method in ("seed", "positive first"):          # the old name and a near miss: the message names both options
+        with pytest.raises(ValueError, match="'direct' or 'positive_first'"):
+            nt_xent(z, z, method=method)
+        with pytest.raises(ValueError, match="'direct' or 'positive_first'"):
+            nt_xent_logits(z, z, method=method)
     with pytest.raises(ValueError, match="temperature"):
         NTXentLoss(0.0)
 
@@ -644,6 +649,9 @@ def _prose_values(table, claims, efficiency, fmt, row):
     assert composition["verdict"] == "not reproduced", "the prose says the composition is reversed at the small budget"
     out.append(("small budget, recipe - colour only", "(recipe minus colour only: "
                 + fmt(100 * composition["difference"], 100 * composition["se"], digits=1, sign=True)))
+    n = table["settings"]["batch_size"]
+    for tau in (0.2, 1.0):     # the loss's floor at each temperature, printed under the first table
+        out.append((f"loss floor at tau = {tau}", f"{_loss_floor(n, tau):.2f}"))
     from vklib.simclr.results import EFFICIENCY_VERDICTS
 
     for e in efficiency(table):
@@ -653,6 +661,41 @@ def _prose_values(table, claims, efficiency, fmt, row):
         out.append((f"{e['labels_per_class']} labels, verdict",
                     f"difference {d} points: **{EFFICIENCY_VERDICTS[e['verdict']]}**"))
     return out
+
+
+def _loss_floor(n, tau):
+    """The lowest NT-Xent of N images: every partner identical, the N images at the corners of a regular simplex."""
+    return math.log(1 + (2 * n - 2) * math.exp(-(1 + 1 / (n - 1)) / tau))
+
+
+@pytest.mark.parametrize("n, tau", [(4, 1.0), (64, 1.0), (64, 0.2)])
+def test_loss_floor_is_reached_by_a_simplex(n, tau):
+    """The floor the chapter quotes is NT-Xent's value at the simplex, and random projections stay above it."""
+    z = torch.eye(n, dtype=torch.float64) - 1 / n            # the N corners of a regular simplex (centred)
+    assert nt_xent(z, z.clone(), temperature=tau).item() == pytest.approx(_loss_floor(n, tau), rel=1e-12)
+    g = torch.Generator().manual_seed(n)
+    for _ in range(5):
+        z1, z2 = torch.randn(n, n, generator=g, dtype=torch.float64), torch.randn(n, n, generator=g, dtype=torch.float64)
+        assert nt_xent(z1, z2, temperature=tau).item() > _loss_floor(n, tau)
+
+
+def test_chapter_statements_hold_in_the_committed_ablation():
+    """Comparisons the prose makes on average (not as claims) hold in ablation.json's means."""
+    from vklib.simclr.results import efficiency, row
+    from vklib.simclr.stats import mean_sd
+
+    table = _committed()
+    mean = lambda name, key: mean_sd(row(table, name)[key])[0]   # noqa: E731
+    # "the crop-only loss ends the lowest of the rows trained at tau = 0.2"
+    at_recipe_tau = [r["name"] for r in table["rows"] if "final_loss" in r and r["name"] != "recipe, tau = 1"]
+    assert min(at_recipe_tau, key=lambda name: mean(name, "final_loss")) == "crop only"
+    # "its shape probe is lower than the random encoder's on average"
+    assert mean("crop only", "shape_probe") < mean("random encoder", "shape_probe")
+    # "colour only ... behind the recipe's on average at 5, 20 and 100 labels per class"
+    found = {(e["labels_per_class"], e["method"]): e["simclr"][0] for e in efficiency(table)}
+    assert sorted({k for k, _ in found}) == [5, 20, 100]
+    for k in (5, 20, 100):
+        assert found[k, "SimCLR (colour only) + linear probe"] < found[k, "SimCLR (recipe) + linear probe"], k
 
 
 def test_chapter_has_no_development_history_and_no_visible_nbval_comments():
@@ -665,6 +708,8 @@ def test_chapter_has_no_development_history_and_no_visible_nbval_comments():
     for c in nb.cells:
         assert "NBVAL_IGNORE_OUTPUT" not in c.source, "use the nbval-ignore-output cell tag"
         if c.cell_type == "markdown":
+            assert not re.search(r"\bthe seed's|seed's (form|formulation|\")", c.source), \
+                "say 'the positive-first formulation', not 'the seed's'"
             for pattern in (r"\bcommit\b", r"\b[0-9a-f]{7,40}\b", r"\bgoal\b", r"\btarget\b", r"\bissue\b",
                             r"\bmet\b"):
                 assert not re.search(pattern, c.source, flags=re.I), (pattern, c.source[:200])

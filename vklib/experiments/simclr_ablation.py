@@ -70,8 +70,8 @@ RECIPE = {"crop": True, "crop_scale": (0.5, 1.0), "color": True, "strength": 1.0
 #: Row name -> (the paper's finding it tests, changes from RECIPE).
 ROWS = {
     "crop + colour (recipe)": ("the recipe: crop and colour distortion of strength 1", {}),
-    "crop only": ("composition: crop alone is weak (paper fig. 5)", {"color": False}),
-    "colour only": ("composition: colour alone is weak (paper fig. 5)", {"crop": False}),
+    "crop only": ("composition: crop alone is weak (after paper fig. 5, applied to both views here)", {"color": False}),
+    "colour only": ("composition: colour alone is weak (after paper fig. 5; here both views, no crops)", {"crop": False}),
     "crop + colour, s = 0.5": ("stronger colour distortion helps (paper tab. 1)", {"strength": 0.5}),
     "recipe, tau = 1": ("a low temperature helps (paper tab. 5)", {"temperature": 1.0}),
 }

@@ -2,7 +2,7 @@
 
 ``augment``   batched augmentations with per-image random parameters, the two-view wrapper
 ``distortion`` the colour distortion (jitter and grayscale), used by ``augment``
-``loss``      NT-Xent (direct and "seed" formulations, a loop reference), gathered under DDP
+``loss``      NT-Xent (direct and positive-first formulations, a loop reference), gathered under DDP
 ``model``     a small ResNet-style encoder ``f`` and the projection head ``g``
 ``train``     the SimCLR training loop and a supervised baseline
 ``evaluate``  features, linear probe and k-NN accuracy

@@ -94,8 +94,9 @@ def nt_xent_logits(z1, z2, *, temperature=0.5, method="direct"):
     (``exp(-inf) = 0`` drops ``k = i`` from the denominator); target of row ``i`` is
     ``(i + N) mod 2N``.
 
-    ``method="seed"``: the diagonal is *removed*, leaving ``(2N, 2N - 1)``; the positive
-    is moved to column 0, followed by the ``2N - 2`` negatives; every target is 0.
+    ``method="positive_first"``: the diagonal is *removed*, leaving ``(2N, 2N - 1)``; the
+    positive is moved to column 0, followed by the ``2N - 2`` negatives; every target is 0
+    (the formulation common in SimCLR code).
     """
     _check_pair(z1, z2)
     _check_temperature(temperature)
@@ -111,7 +112,7 @@ def _nt_xent_logits_unchecked(z1, z2, *, temperature, method):
     if method == "direct":
         eye = torch.eye(two_n, dtype=torch.bool, device=s.device)
         return s.masked_fill(eye, float("-inf")), positive
-    if method == "seed":
+    if method == "positive_first":
         off_diagonal = ~torch.eye(two_n, dtype=torch.bool, device=s.device)
         s_off = s[off_diagonal].view(two_n, two_n - 1)  # step 1: row i without column i
         pos_col = positive - (positive > idx).long()  # where the positive landed in s_off
@@ -120,7 +121,7 @@ def _nt_xent_logits_unchecked(z1, z2, *, temperature, method):
         keep[idx, pos_col] = False
         neg = s_off[keep].view(two_n, two_n - 2)  # step 3: the 2N - 2 negatives
         return torch.cat([pos, neg], 1), torch.zeros(two_n, dtype=torch.long, device=s.device)
-    raise ValueError(f"method must be 'direct' or 'seed', got {method!r}")
+    raise ValueError(f"method must be 'direct' or 'positive_first', got {method!r}")
 
 
 def nt_xent(z1, z2, *, temperature=0.5, method="direct"):
@@ -134,7 +135,7 @@ def nt_xent(z1, z2, *, temperature=0.5, method="direct"):
         ``N >= 2`` on each process (with one image there are no negatives).
     temperature : float
         ``τ > 0``.
-    method : {"direct", "seed"}
+    method : {"direct", "positive_first"}
         Two equal formulations (see :func:`nt_xent_logits`).
 
     Returns
@@ -151,8 +152,8 @@ def nt_xent(z1, z2, *, temperature=0.5, method="direct"):
     _check_temperature(temperature)
     if z1.shape[0] < 2:
         raise ValueError(f"NT-Xent needs N >= 2 images (negatives), got N = {z1.shape[0]}")
-    if method not in ("direct", "seed"):
-        raise ValueError(f"method must be 'direct' or 'seed', got {method!r}")
+    if method not in ("direct", "positive_first"):
+        raise ValueError(f"method must be 'direct' or 'positive_first', got {method!r}")
     if is_distributed():
         z1, _ = gather_with_grad(z1)
         z2, _ = gather_with_grad(z2)

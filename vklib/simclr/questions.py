@@ -27,8 +27,9 @@ _FEEDBACK = {
           "the background's hue from the recipe's representation almost as well as crop only does (about "
           "0.82), although it learned the shape. Colour distortion changes what the loss matches views by "
           "(the chapter measures it with the neighbours in z), not whether a linear probe can still find "
-          "colour in h: its distortion turns all hues of a view by one angle and leaves one view in five "
-          "undistorted, so colour stays in the image."),
+          "colour in h: its distortion turns all hues of a view by one angle, skips the jitter for one view in "
+          "five and turns only one in five grey (independently, so about one view in six, 0.2 x 0.8, is left "
+          "undistorted), so colour stays in the image."),
 }
 
 

@@ -47,8 +47,8 @@ CLAIMS = (
     ("h holds a little more colour than z (shape-hue probe)", RECIPE, "recipe, z = g(h)", "colour_probe"),
     ("the head makes neighbourhoods less about colour (h > z on the background 20-NN)", RECIPE, "recipe, z = g(h)",
      "background_knn"),
-    ("dropping crops and adding colour distortion removes the background-colour shortcut "
-     "(crop only > colour only)", "crop only", "colour only", "background_probe"),
+    ("without crops, with colour distortion, the background's hue is much harder to read "
+     "(crop only > colour only, background probe)", "crop only", "colour only", "background_probe"),
 )
 
 #: The claims tested on the small-budget section (:func:`small_budget`), same layout as :data:`CLAIMS`.
