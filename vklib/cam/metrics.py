@@ -19,7 +19,7 @@ from vklib.checks import check_array, check_in, check_positive
 from vklib.edges import gaussian_kernel1d
 
 from .base import check_images, check_model_images, model_errors
-from .score_cam import inference_copy
+from .inference import inference_copy
 from .targets import resolve_targets, scores_unchecked
 
 __all__ = ["deletion_insertion_curves", "auc", "pointing_game", "energy_pointing_game",
@@ -70,7 +70,7 @@ def deletion_insertion_curves(model: nn.Module, images: torch.Tensor, saliency: 
 
     and the model's softmax probability of the target class is recorded. All
     :math:`B (T + 1)` images go through the model in batches of ``chunk_size`` on the
-    images' device, scored by :func:`~vklib.cam.score_cam.inference_copy` of the model (the
+    images' device, scored by :func:`~vklib.cam.inference.inference_copy` of the model (the
     same function up to float rounding; ``model`` itself is not changed).
 
     Parameters
