@@ -301,7 +301,7 @@ def main(argv=None) -> int:
     parser.add_argument("--small-budget-only", action="store_true",
                         help="run only the small-budget section and merge it into the existing OUT/ablation.json")
     args = parser.parse_args(argv)
-    from .simclr_budget import collect_small_budget, small_budget_tasks
+    from .simclr_budget import collect_small_budget, small_budget_tasks  # imports this module: not at the top
 
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
@@ -354,6 +354,7 @@ def main(argv=None) -> int:
                 table["small_budget"] = section
             path.write_text(json.dumps(table, indent=1) + "\n")  # rewritten after every run
     return 0
+
 
 if __name__ == "__main__":
     raise SystemExit(main())
