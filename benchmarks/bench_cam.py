@@ -2,14 +2,14 @@
 
 Run ``python benchmarks/bench_cam.py``. The model is the chapter's shipped SceneCNN (its
 CAM layer ``features[-1]`` has 256 channels, so each image needs 256 masked forward
-passes); both libraries get the same 64 x 64 scenes, the same target classes and the same
-number of images per forward pass (``--chunk``, 64 by default: vklib's default, and on the
-machine we measured also pytorch-grad-cam's fastest of 16 (its own default), 64 and 128);
-the libraries are timed in alternation and each keeps its best of ``--repeat`` rounds. A
-last row times pytorch-grad-cam at its own default batch size, as most people run it.
-Prints the time per image and the ratio on the CPU (and on CUDA when present), and checks
-that the maps match (correlation and max |difference|, with vklib's masks upsampled as
-pytorch-grad-cam does, align_corners=True).
+passes); both libraries get the same 64 x 64 scenes and the same target classes. vklib runs
+at its default number of images per forward pass (``vklib.cam.auto_chunk_size``, 32 for
+64 x 64 scenes; ``--chunk`` sets another), pytorch-grad-cam at its own default batch size (16),
+at 64 and at vklib's, and the fastest of these is the baseline. Rows are timed in
+alternation and each keeps its best of ``--repeat`` rounds. Prints the time per image and
+the ratio on the CPU (and on CUDA when present), and checks that the maps match (correlation
+and max |difference|, with vklib's masks upsampled as pytorch-grad-cam does,
+align_corners=True).
 
 ``--resnet resnet18`` (the default; ``resnet50`` or ``none`` also work) adds rows for a
 torchvision ResNet at ``--size`` pixels (224) explained at ``layer4`` (512 channels for
@@ -20,7 +20,9 @@ the CPU has bfloat16 instructions (or on CUDA). Random weights seeded by ``--see
 batch norm given seeded, non-trivial running statistics: the convolution/batch-norm pairs
 sit inside residual blocks, wired by attribute, which vklib folds after tracing the model
 with ``torch.fx``. Each image costs one forward pass per channel, so ``--resnet-images``
-is 1 by default; time a run with ``--repeat 1`` first on a slow machine.
+is 1 by default; time a run with ``--repeat 1`` first on a slow machine. Under the ResNet rows
+a compute line gives each row's arithmetic rate beside that of one large 3 x 3 convolution on
+the same core, and so the most any float32 implementation of the same passes could gain.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ PGC_DEFAULT_BATCH = 16
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=4)
-    parser.add_argument("--chunk", type=int, default=64)
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="SceneCNN images per forward pass (default: vklib's auto_chunk_size)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (1 by default: stable timings on a shared machine)")
@@ -163,6 +166,8 @@ def resnet_rows(args) -> None:
                    baseline=cpu_base, unit="s", per=" per image")
             if not bf16:
                 print("  (no bfloat16 row: this CPU has no AVX512-BF16 or AMX-BF16 instructions)")
+        if device == "cpu":
+            ceiling(args, model, x, {n: min(t) / len(x) for n, t in times.items()}, baseline, channels)
         theirs_maps = maps[baseline]
         for name in runs:
             if name.startswith("vklib"):
@@ -172,9 +177,16 @@ def resnet_rows(args) -> None:
 
 
 def scene_cnn_rows(args) -> None:
-    """vklib's and pytorch-grad-cam's Score-CAM on the chapter's SceneCNN."""
+    """vklib's and pytorch-grad-cam's Score-CAM on the chapter's SceneCNN.
+
+    vklib runs at its default chunk size (``--chunk`` overrides it), pytorch-grad-cam at its
+    default batch size, at 64 and at vklib's chunk size; the fastest pytorch-grad-cam row is
+    the baseline. Rows are timed in alternation, each keeping its best round.
+    """
     from pytorch_grad_cam import ScoreCAM as PGCScoreCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    from vklib.cam import auto_chunk_size
 
     scenes = make_scenes(args.images, seed=2)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -182,38 +194,28 @@ def scene_cnn_rows(args) -> None:
         model = load_scene_cnn(device=device)
         layer = model.features[-1]
         x = torch.from_numpy(scenes.images.transpose(0, 3, 1, 2).copy()).to(device)
+        chunk = args.chunk or auto_chunk_size(*x.shape[-2:])
         targets = [int(t) for t in scenes.labels]
-        ours = ScoreCAM(model, layer, chunk_size=args.chunk, align_corners=True)
-        ours_unfused = ScoreCAM(model, layer, chunk_size=args.chunk, align_corners=True, fuse=False)
         theirs = PGCScoreCAM(model=model, target_layers=[layer])
-        theirs.batch_size = args.chunk
         pgc_targets = [ClassifierOutputTarget(t) for t in targets]
 
-        def run_ours():
-            return ours(x, targets=targets)
-
-        def run_ours_unfused():
-            return ours_unfused(x, targets=targets)
-
-        def run_theirs():
+        def run_theirs(batch):
+            theirs.batch_size = batch
             with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):  # its tqdm bars
                 return theirs(input_tensor=x, targets=pgc_targets)
 
-        def run_theirs_default():  # pytorch-grad-cam with its own default batch size
-            theirs.batch_size = PGC_DEFAULT_BATCH
-            try:
-                return run_theirs()
-            finally:
-                theirs.batch_size = args.chunk
-
-        a, b = run_ours().cpu().numpy(), run_theirs()  # also the warm-up
-        corr = min(float(np.corrcoef(m.ravel(), t.ravel())[0, 1]) for m, t in zip(a, b))
-        # Alternate the two (one timing each per round) so that a change of load on a shared
-        # machine hits both alike, and keep each one's best round.
-        runs = {"pytorch-grad-cam ScoreCAM": run_theirs, "vklib ScoreCAM": run_ours,
-                "vklib ScoreCAM, fuse=False": run_ours_unfused,
-                f"pytorch-grad-cam, its default batch {PGC_DEFAULT_BATCH}": run_theirs_default}
-        run_ours_unfused(), run_theirs_default()  # their warm-ups
+        batches = sorted({PGC_DEFAULT_BATCH, 64, chunk})
+        pgc_rows = {f"pytorch-grad-cam ScoreCAM, batch {b}" + (" (its default)" if b == PGC_DEFAULT_BATCH else ""): b
+                    for b in batches}
+        runs = {name: (lambda b=b: run_theirs(b)) for name, b in pgc_rows.items()}
+        ours = ScoreCAM(model, layer, chunk_size=chunk, align_corners=True)
+        ours_unfused = ScoreCAM(model, layer, chunk_size=chunk, align_corners=True, fuse=False)
+        runs[f"vklib ScoreCAM, chunk {chunk}"] = lambda: ours(x, targets=targets)
+        runs["vklib ScoreCAM, fuse=False"] = lambda: ours_unfused(x, targets=targets)
+        maps = {name: fn() for name, fn in runs.items()}  # also the warm-ups
+        maps = {name: m.cpu().numpy() if torch.is_tensor(m) else m for name, m in maps.items()}
+        # Alternate the rows (one timing each per round) so that a change of load on a shared
+        # machine hits all alike, and keep each one's best round.
         times = {name: [] for name in runs}
         cpu_times = {name: [] for name in runs}  # process CPU time: less sensitive to other jobs
         for _ in range(args.repeat):
@@ -221,14 +223,69 @@ def scene_cnn_rows(args) -> None:
                 c0 = time.process_time()
                 times[name].append(median_time(fn, repeat=1, warmup=0, device=device))
                 cpu_times[name].append(time.process_time() - c0)
-        rows = {name: min(t) / len(x) for name, t in times.items()}
-        report(f"Score-CAM, {layer[0].out_channels} channels, {x.shape[-1]}x{x.shape[-2]} inputs, "
-               f"chunk {args.chunk}, on {device}", rows, baseline="pytorch-grad-cam ScoreCAM", per=" per image")
+        baseline = min(pgc_rows, key=lambda n: min(times[n]))
+        report(f"Score-CAM, SceneCNN, {layer[0].out_channels} channels, {x.shape[-1]}x{x.shape[-2]} inputs, "
+               f"{len(x)} images, on {device}", {n: min(t) / len(x) for n, t in times.items()},
+               baseline=baseline, per=" per image")
         if device == "cpu":
+            cpu_base = min(pgc_rows, key=lambda n: min(cpu_times[n]))
             report("  the same, process CPU time (best round)", {n: min(t) / len(x) for n, t in cpu_times.items()},
-                   baseline="pytorch-grad-cam ScoreCAM", per=" per image")
-        print(f"  maps: min correlation {corr:.5f}, max |difference| {np.abs(a - b).max():.2e}")
+                   baseline=cpu_base, per=" per image")
+        for name in runs:
+            if name.startswith("vklib"):
+                print(f"  {name} vs pytorch-grad-cam maps: min correlation {_min_corr(maps[name], maps[baseline]):.6f}, "
+                      f"max |difference| {np.abs(maps[name] - maps[baseline]).max():.2e}")
         theirs.activations_and_grads.release()
+
+
+def ceiling(args, model, x, seconds: dict, baseline: str, channels: int) -> None:
+    """What float32 arithmetic allows: each row's rate beside one convolution's, on this CPU.
+
+    Both libraries make the same ``channels + 1`` forward passes, so their times can differ only
+    in how fast they run them; at the rate of one large 3 x 3 convolution (the CPU's practical
+    float32 peak for this work) the passes take at least ``passes * FLOPs / rate``.
+    """
+    flops = 2 * forward_macs(model, x) * (channels + 1)
+    peak = conv_gflops("cpu")
+    print(f"  compute: {channels + 1} forward passes x {flops / (channels + 1) / 1e9:.2f} GFLOP = {flops / 1e9:.0f} GFLOP "
+          f"per image; one 3x3 convolution (10x128x28x28, channels-last) runs at {peak:.0f} GFLOP/s here")
+    for name, t in seconds.items():
+        print(f"    {name}: {flops / t / 1e9:.0f} GFLOP/s")
+    floor = flops / (peak * 1e9)
+    print(f"  at that rate float32 needs >= {floor:.1f} s per image: at most {seconds[baseline] / floor:.2f}x "
+          f"the baseline's time without fewer or cheaper (lower-precision) operations")
+
+
+def forward_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
+    """Multiply-adds of the convolutions and linear layers in one forward pass of ``x[:1]``."""
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, torch.nn.Conv2d):
+            total += output.numel() * (module.in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
+        elif isinstance(module, torch.nn.Linear):
+            total += output.numel() * module.in_features
+
+    handles = [m.register_forward_hook(count) for m in model.modules()
+               if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    try:
+        with torch.no_grad():
+            model(x[:1])
+    finally:
+        for h in handles:
+            h.remove()
+    return total
+
+
+def conv_gflops(device: str, *, batch: int = 10, channels: int = 128, size: int = 28) -> float:
+    """GFLOP/s of one 3 x 3 float32 convolution (ResNet-18's layer2 shape), channels-last, best of 5."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(batch, channels, size, size, generator=gen).to(device, memory_format=torch.channels_last)
+    conv = torch.nn.Conv2d(channels, channels, 3, padding=1).to(device, memory_format=torch.channels_last).eval()
+    with torch.inference_mode():
+        seconds = min(median_time(lambda: conv(x), repeat=1, warmup=int(i == 0), device=device) for i in range(5))
+    return 2 * batch * channels * channels * 9 * size * size / seconds / 1e9
 
 
 if __name__ == "__main__":

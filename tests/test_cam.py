@@ -531,6 +531,37 @@ def test_inference_copy_same_function_relus_in_place_only_where_safe(scene_setup
     assert inference_copy(nothing) is nothing  # nothing to change: the model itself
 
 
+def test_inference_copy_pools_2x2_by_strided_maxima_with_the_same_numbers():
+    from vklib.cam import inference_copy
+    from vklib.cam.inference import _MaxPool2x2
+
+    gen = torch.Generator().manual_seed(0)
+    pool = nn.MaxPool2d(2)
+    for shape in [(2, 3, 8, 8), (2, 3, 9, 7), (3, 2, 2, 2), (3, 2, 3)]:
+        x = torch.randn(shape, generator=gen)
+        x.view(-1)[:2] = float("nan")  # NaN propagates, as in max_pool2d
+        layouts = (x, x.contiguous(memory_format=torch.channels_last)) if x.ndim == 4 else (x,)
+        for y in layouts:
+            got, want = _MaxPool2x2()(y), pool(y)
+            assert got.shape == want.shape
+            torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+    with pytest.raises(RuntimeError, match="too small"):  # no 2 x 2 window: max_pool2d's own error
+        _MaxPool2x2()(torch.randn(1, 1, 1, 5))
+    assert _MaxPool2x2()(torch.randn(2, 3, 8, 8).contiguous(memory_format=torch.channels_last)).is_contiguous(
+        memory_format=torch.channels_last)
+    # Replaced only where it is the same function, and never when hooked.
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(2), nn.MaxPool2d(2, stride=1), nn.MaxPool2d(2, ceil_mode=True),
+                        nn.MaxPool2d((2, 2), padding=0), nn.MaxPool2d(2)).eval()
+    net[5].register_forward_hook(lambda *a: None)
+    fast = inference_copy(net)
+    assert [type(m).__name__ for m in fast] == ["Conv2d", "_MaxPool2x2", "MaxPool2d", "MaxPool2d", "_MaxPool2x2",
+                                                "MaxPool2d"]
+    assert all(type(m) is nn.MaxPool2d for m in net[1:])  # the model itself is untouched
+    y = torch.randn(2, 3, 40, 38, generator=gen)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(y), net(y), rtol=0, atol=1e-6)
+
+
 def test_resnet50_switch_fails_fast_offline(monkeypatch):
     """The CAM chapter's pretrained path: offline, a clear error within 2 s and no download attempt."""
     import time
@@ -913,7 +944,7 @@ def test_score_cam_on_resnet18_fused_equals_unfused():
 def test_score_cam_default_chunk_follows_the_input_size_and_bfloat16_is_close():
     from vklib.cam import auto_chunk_size
 
-    assert auto_chunk_size(64, 64) == 64 and auto_chunk_size(224, 224) == 10
+    assert auto_chunk_size(64, 64) == 32 and auto_chunk_size(224, 224) == 10
     assert auto_chunk_size(4000, 4000) == 1 and auto_chunk_size(8, 8, most=5) == 5
     model = _seeded_resnet18()
     x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))

@@ -30,12 +30,21 @@ def channel_masks(activations: torch.Tensor, size: tuple[int, int], *, align_cor
 
 #: Pixels per masked batch that :func:`auto_chunk_size` aims for (measured on one CPU core, ResNet-18
 #: at 224 x 224: 10 images per forward pass take about 15 % less time per image than 64, whose activations
-#: no longer fit in the caches; 64 x 64 scenes still get 64).
+#: no longer fit in the caches).
 CHUNK_PIXELS = 2 ** 19
 
+#: The most images per masked batch :func:`auto_chunk_size` gives (measured on one CPU core, the chapter's
+#: SceneCNN at 64 x 64, 256 channels: chunks of 32 to 48 scenes took 25 to 40 % less time per image than
+#: 64, and 16 or 8 more again; a small network does little work per byte, so its batch must stay in cache).
+CHUNK_MOST = 32
 
-def auto_chunk_size(height: int, width: int, *, most: int = 64) -> int:
-    """Masked images per forward pass for ``height x width`` inputs: about ``CHUNK_PIXELS`` pixels, 1 to ``most``."""
+
+def auto_chunk_size(height: int, width: int, *, most: int = CHUNK_MOST) -> int:
+    """Masked images per forward pass for ``height x width`` inputs: about ``CHUNK_PIXELS`` pixels, 1 to ``most``.
+
+    >>> auto_chunk_size(224, 224), auto_chunk_size(64, 64), auto_chunk_size(4000, 4000)
+    (10, 32, 1)
+    """
     return max(1, min(most, CHUNK_PIXELS // max(1, height * width)))
 
 
@@ -175,7 +184,7 @@ class ScoreCAM(BaseCAM):
     chunk_size : int or None, keyword-only
         Masked images per forward pass (memory vs speed; the maps do not depend on it). ``None``
         (default): :func:`auto_chunk_size` of the input, about half a million pixels per pass
-        (64 images of 64 x 64, 10 of 224 x 224).
+        and at most ``CHUNK_MOST`` images (32 of 64 x 64, 10 of 224 x 224).
     score : {"logit", "probability"}, keyword-only
         :math:`f^c`: the class logit (default; what Algorithm 1 of the paper feeds to its softmax,
         and what pytorch-grad-cam uses) or the class's softmax probability over the classes (what
