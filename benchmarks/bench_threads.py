@@ -5,7 +5,9 @@ when another process wants a core, a torch thread pool that expects every core f
 waits at each parallel region for the thread that lost its core. This script measures the
 notebooks' typical heavy work (a training step of a small convolutional network, as in
 chapters 4-6, and an elementwise pass over a large image, as in chapter 1) under each
-thread setting, first on an idle machine, then with one busy-loop process beside it.
+thread setting, first on an idle machine, then with one busy-loop process beside it; and
+vklib's CPU sRGB -> Lab kernel, which makes many short passes over cache-sized blocks, each
+a parallel region that has to wake the pool's threads when they sleep.
 
 Run::
 
@@ -34,6 +36,7 @@ from _timing import machine  # noqa: E402
 SETTINGS = {
     "default (1 per core)": {"threads": None, "env": {}},
     "default + OMP_WAIT_POLICY=PASSIVE": {"threads": None, "env": {"OMP_WAIT_POLICY": "PASSIVE"}},
+    "default + GOMP_SPINCOUNT=10000": {"threads": None, "env": {"GOMP_SPINCOUNT": "10000"}},
     "1 thread": {"threads": 1, "env": {"OMP_NUM_THREADS": "1"}},
 }
 
@@ -52,6 +55,8 @@ net = torch.nn.Sequential(
 opt = torch.optim.Adam(net.parameters(), 1e-3)
 x, y = torch.rand(128, 3, 32, 32), torch.randint(0, 6, (128,))
 image = torch.rand(3, 1024, 1024)
+rgb = torch.rand(2048, 1024, 3)
+from vklib.color import srgb_to_lab
 
 def step():
     opt.zero_grad()
@@ -63,7 +68,10 @@ def pixels():
     return (linear * 0.5).clamp(0, 1).sum()
 
 out = {}
-for name, fn in (("training step", step), ("elementwise pass", pixels)):
+def many_small_ops():  # vklib's CPU Lab kernel: about 80 in-place steps per block of 65,536 pixels
+    return srgb_to_lab(rgb)
+
+for name, fn in (("training step", step), ("elementwise pass", pixels), ("Lab, small steps", many_small_ops)):
     fn()
     times = []
     for _ in range(repeat):
@@ -107,7 +115,7 @@ def main(argv=None) -> None:
             for work, seconds in row.items():
                 ratio = results[(load, base_name)][work] / seconds
                 cells.append(f"{work} {seconds * 1e3:8.1f} ms ({ratio:4.2f}x)")
-            print(f"    {name:<36} " + "   ".join(cells))
+            print(f"    {name:<34} " + "   ".join(cells))
     print("\n  (x = speed relative to torch's default under the same load; > 1 is faster)")
     print(f"  ({machine()})")
 
