@@ -83,6 +83,41 @@ def lab(tmp_path):
         log.close()
 
 
+#: The prompt of code cell ``k`` contains ``text`` (JavaScript for ``page.wait_for_function``).
+PROMPT_SHOWS = """([k, texts]) => {
+    const prompt = document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')[k].querySelector('.jp-InputArea-prompt');
+    return texts.some(text => prompt.textContent.includes(text));
+}"""
+
+
+def _run_cell(page, code, k: int) -> None:
+    """Shift+Enter on code cell ``k``; its prompt must then show the kernel's count ``k + 1``.
+
+    A key press can be lost while a busy machine is still laying out the page. The prompt
+    says whether it arrived: ``[*]`` (queued or running) or a count. Only when it still shows
+    neither after 30 s, with the kernel idle, is the press repeated (at most twice), so a cell
+    never runs twice and the counts still have to be 1, 2, 3.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    prompt = code.nth(k).locator(".jp-InputArea-prompt")
+    for attempt in range(3):
+        prompt.click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_function(PROMPT_SHOWS, arg=[k, ["*", f"[{k + 1}]"]], timeout=30000)
+            break
+        except PlaywrightTimeout:
+            idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+            assert idle and attempt < 2, (f"code cell {k}: Shift+Enter did not start it ({attempt + 1} tries); "
+                                          f"prompt {prompt.text_content()!r}, kernel idle: {idle}")
+    try:
+        page.wait_for_function(PROMPT_SHOWS, arg=[k, [f"[{k + 1}]"]], timeout=180000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"code cell {k} did not finish as execution {k + 1} within 180 s: "
+                             f"prompt {prompt.text_content()!r}") from None
+
+
 def test_jupyter_lab_opens_a_chapter_and_runs_it_in_the_default_kernel(lab):
     playwright = pytest.importorskip("playwright.sync_api")
     base, token = lab
@@ -100,12 +135,7 @@ def test_jupyter_lab_opens_a_chapter_and_runs_it_in_the_default_kernel(lab):
         # (the copy has no outputs, so every count seen here comes from this kernel).
         code = page.locator(".jp-NotebookPanel .jp-CodeCell")
         for k in range(RUN_CELLS):
-            code.nth(k).locator(".jp-InputArea-prompt").click()
-            page.keyboard.press("Shift+Enter")
-            page.wait_for_function(
-                """([k, n]) => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')[k]
-                      .querySelector('.jp-InputArea-prompt').textContent.includes(`[${n}]`)""",
-                arg=[k, k + 1], timeout=120000)
+            _run_cell(page, code, k)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
         failed = page.locator(".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert failed.count() == 0, failed.first.inner_text()

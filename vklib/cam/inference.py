@@ -136,7 +136,8 @@ class _MaxPool2x2(nn.Module):
 
 
 def _pools_2x2(model: nn.Module) -> list[str]:
-    """Names of the un-hooked ``nn.MaxPool2d`` with a 2 x 2 window, stride 2 and no padding, dilation or indices."""
+    """Names of the un-hooked ``nn.MaxPool2d`` with a 2 x 2 window and stride, no padding, dilation or indices."""
+
     def pair(v):
         return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 

@@ -201,9 +201,9 @@ class ScoreCAM(BaseCAM):
         Score the masked images with :func:`inference_copy`'s copy of the model (default
         ``True``: batch norm folded into the convolutions wherever ``torch.fx`` finds a
         convolution feeding one, also inside torchvision's ResNet blocks; ReLUs in place;
-        convolution weights channels-last): the same scores up to float rounding, in less
-        time on a CNN with batch norm (see ``benchmarks/bench_cam.py``). ``False`` uses the
-        model as it is.
+        2 x 2 max pooling as strided maxima; convolution weights channels-last): the same
+        scores up to float rounding, in less time on a CNN with batch norm (see
+        ``benchmarks/bench_cam.py``). ``False`` uses the model as it is.
     autocast_dtype : torch.dtype or None, keyword-only
         ``None`` (default): the masked forward passes run in the model's own precision. A dtype
         such as ``torch.bfloat16`` runs them under ``torch.autocast`` with it: about twice as fast
@@ -215,9 +215,10 @@ class ScoreCAM(BaseCAM):
     -----
     Where the time goes: the masked forward passes. They run in batches that mix channels
     of different images, in channels-last layout, through :func:`inference_copy`'s copy of
-    the model (batch norm folded, ReLUs in place, channels-last weights); the masks are made chunk by chunk by the
-    separable upsampling of :func:`~vklib.cam.base.upsample` and multiplied into the batch
-    image by image; scores stay on the device (no ``.item()`` per sample).
+    the model (batch norm folded, ReLUs in place, 2 x 2 pooling by strided maxima,
+    channels-last weights); the masks are made chunk by chunk by the separable upsampling
+    of :func:`~vklib.cam.base.upsample` and multiplied into the batch image by image;
+    scores stay on the device (no ``.item()`` per sample).
     ``benchmarks/bench_cam.py`` times it against pytorch-grad-cam's ``ScoreCAM`` on the same
     model, layer and inputs.
 
