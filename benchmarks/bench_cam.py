@@ -167,7 +167,7 @@ def resnet_rows(args) -> None:
             if not bf16:
                 print("  (no bfloat16 row: this CPU has no AVX512-BF16 or AMX-BF16 instructions)")
         if device == "cpu":
-            ceiling(args, model, x, {n: min(t) / len(x) for n, t in times.items()}, baseline, channels)
+            ceiling(model, x, {n: min(t) / len(x) for n, t in times.items()}, baseline, channels)
         theirs_maps = maps[baseline]
         for name in runs:
             if name.startswith("vklib"):
@@ -238,7 +238,7 @@ def scene_cnn_rows(args) -> None:
         theirs.activations_and_grads.release()
 
 
-def ceiling(args, model, x, seconds: dict, baseline: str, channels: int) -> None:
+def ceiling(model, x, seconds: dict, baseline: str, channels: int) -> None:
     """What float32 arithmetic allows: each row's rate beside one convolution's, on this CPU.
 
     Both libraries make the same ``channels + 1`` forward passes, so their times can differ only

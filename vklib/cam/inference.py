@@ -195,9 +195,10 @@ def inference_copy(model: nn.Module, *, channels_last: bool = True) -> nn.Module
     fresh output of the convolution (or batch norm or linear layer) before it, in the same
     ``nn.Sequential``, runs in place (a ReLU that writes a new tensor costs a memory
     allocation and a pass over it, a quarter of the chapter's CNN's time on a CPU); every
-    un-hooked ``nn.MaxPool2d(2)`` becomes two elementwise maxima of strided views (the same numbers); and with
-    ``channels_last`` (default) the convolution weights are stored channels-last, the
-    layout of the batches Score-CAM builds and of oneDNN's fast CPU convolutions. Modules
+    un-hooked ``nn.MaxPool2d(2)`` becomes two elementwise maxima of strided views (the same
+    numbers); and with ``channels_last`` (default) the convolution weights are stored
+    channels-last, the layout of the batches Score-CAM builds and of oneDNN's fast CPU
+    convolutions. Modules
     with hooks are left as they are (a hook may keep the tensor), as is ``model`` itself; it
     is returned as is when there is nothing to change (or it cannot be copied). The numbers
     are those of the model up to float rounding.

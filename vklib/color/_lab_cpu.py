@@ -27,7 +27,7 @@ between the interleaved triples and three contiguous planes (so that no other st
 or writes with a stride); the work is six base-2 logarithms and exponentials (the powers 2.4 and
 1/3 as ``2^(p log2 u)``: on the 2-core AMD EPYC we measured, torch's ``log2``/``exp2`` took about
 two thirds of the time of ``log``/``exp`` or ``pow``, to the same float32 accuracy), plus
-about forty cheap elementwise steps on buffers that stay in cache. Used by
+about seventy cheap elementwise steps on buffers that stay in cache. Used by
 :func:`vklib.color.srgb_to_lab` for CPU tensors that do not require gradients; the
 results equal the generic kernel's to rounding.
 """
@@ -44,7 +44,7 @@ from .srgb import SRGB_EPSILON
 
 __all__ = ["srgb_to_lab_cpu"]
 
-#: Pixels per block: about 80 in-place steps run on each block, and each step on more than 32,768
+#: Pixels per block: about 75 in-place steps run on each block, and each step on more than 32,768
 #: values is a parallel region of torch's thread pool. With blocks of 2**19 pixels (16 MB of float32
 #: buffers, which still fit a server CPU's last-level cache) there are 8 times fewer regions than with
 #: 2**16 at the same speed on an idle machine, and 3 to 4 times less time when the pool's threads sleep
