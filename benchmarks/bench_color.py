@@ -17,14 +17,16 @@ the script also prints the median CPU time of the process, which the other proce
 hardly change. When the first call with all threads takes more than 5 times the
 one-thread time, that row is timed once more only and marked "contended".
 
-What limits the torch path: per pixel it evaluates three logarithms and three
-exponentials (the sRGB power 2.4) and three cube roots, each a vectorised libm call of
-1 to 3 ns per value on the CPUs measured here, and about forty cheap elementwise steps,
-all on buffers reused block by block (``vklib/color/_lab_cpu.py``; a fresh tensor per
-step costs more in first-touch page faults than the arithmetic). OpenCV's float kernel
-evaluates none of these functions: it interpolates a 33^3 table in fixed point, which
-is why it is faster and why it is off by up to about 0.6 in L*, a* or b*. Fusing
-the steps further needs a compiler (``torch.compile``), which vklib does not require.
+What limits the torch path: per pixel it evaluates the sRGB power 2.4 and the cube root
+on each of three channels, each as ``2^(p log2 u)`` (six vectorised ``log2``/``exp2`` calls,
+about a quarter to a third of its time), and about seventy cheap elementwise steps, each a
+separate pass over a block of buffers reused block by block, plus one copy into and one out
+of those planes (``vklib/color/_lab_cpu.py``; a fresh tensor per step costs more in
+first-touch page faults than the arithmetic). OpenCV runs one fused C++ loop over the
+pixels, and for sRGB input replaces the formulas by interpolating a table in fixed point,
+which is also why it is off by up to about 0.6 in L*, a* or b*. Most of vklib's extra time
+goes to its many passes, not to the roots; fusing them needs a compiler
+(``torch.compile``), which vklib does not require.
 
 Usage::
 
